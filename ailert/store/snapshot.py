@@ -1,0 +1,167 @@
+"""What a tick writes: one batch's counts, patterns, samples and cursor — in one transaction.
+
+:func:`summarize` turns a mined batch (records with ``pattern_id``) into the small frames the
+store needs (counts per pattern and bucket, per-pattern totals, per-source totals, samples);
+:func:`commit_batch` writes them together with the cursor advance, so a crash either keeps
+all of a batch or none of it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import polars as pl
+
+from ailert.patterns.engine import PatternBook
+from ailert.sources.file import FileCursor
+from ailert.sources.lines import LineStats
+from ailert.store import Store
+
+__all__ = [
+    "BatchSummary",
+    "commit_batch",
+    "finish_run",
+    "load_book",
+    "load_file_cursors",
+    "start_run",
+    "summarize",
+]
+
+SAMPLE_CHARS = 1000
+MAX_SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The aggregates of one mined batch."""
+
+    counts: pl.DataFrame  # pattern_id, bucket, n
+    patterns: pl.DataFrame  # pattern_id, template, level, first_seen, last_seen, n, sample
+    sources: pl.DataFrame  # bucket, records, failures
+    samples: pl.DataFrame  # pattern_id, ts, message
+    records: int
+    mapping_failures: int
+
+
+def _bucket_every(bucket: timedelta) -> str:
+    return f"{int(bucket.total_seconds())}s"
+
+
+def summarize(mined: pl.DataFrame, bucket: timedelta) -> BatchSummary:
+    """Aggregate a mined batch: needs ``ts, level, message, pattern_id, pattern_template,
+    mapping_failed``."""
+    framed = mined.with_columns(bucket=pl.col("ts").dt.truncate(_bucket_every(bucket)))
+    counts = framed.group_by("pattern_id", "bucket").agg(n=pl.len())
+    sample = pl.col("message").first().str.slice(0, SAMPLE_CHARS)
+    patterns = framed.group_by("pattern_id").agg(
+        template=pl.col("pattern_template").first(),
+        level=pl.col("level").first(),
+        first_seen=pl.col("ts").min(),
+        last_seen=pl.col("ts").max(),
+        n=pl.len(),
+        sample=sample,
+    )
+    sources = framed.group_by("bucket").agg(
+        records=pl.len(), failures=pl.col("mapping_failed").sum().cast(pl.Int64)
+    )
+    samples = framed.group_by("pattern_id").agg(ts=pl.col("ts").first(), message=sample)
+    failures = int(mined["mapping_failed"].sum()) if mined.height else 0
+    return BatchSummary(counts, patterns, sources, samples, mined.height, failures)
+
+
+def load_file_cursors(store: Store, source: str) -> list[FileCursor]:
+    return [FileCursor(**row) for row in store.query("snapshot/file_cursors", {"source": source})]
+
+
+def load_book(store: Store, source: str, max_patterns: int) -> PatternBook:
+    params = {"source": source}
+    templates = store.run("snapshot/template_map", params).fetchall()
+    patterns = store.run("snapshot/source_patterns", params).fetchall()
+    return PatternBook.from_rows(source, max_patterns, templates, patterns)
+
+
+def start_run(store: Store, source: str) -> int:
+    with store.transaction():
+        store.run("snapshot/interrupt_stale_runs")
+        row = store.run("snapshot/start_run", {"source": source}).fetchall()[0]
+    return int(row[0])
+
+
+def finish_run(store: Store, run_id: int, error: str | None) -> None:
+    with store.transaction():
+        outcome = "failed" if error else "ok"
+        store.run("snapshot/finish_run", {"run_id": run_id, "outcome": outcome, "error": error})
+
+
+def _cursor_params(source: str, cursor: FileCursor) -> dict[str, object]:
+    return {
+        "source": source,
+        "file_key": cursor.file_key,
+        "path": cursor.path,
+        "fp_len": cursor.fp_len,
+        "fp_hash": cursor.fp_hash,
+        "byte_offset": cursor.byte_offset,
+        "done": cursor.done,
+        "skipped": cursor.skipped,
+    }
+
+
+def commit_batch(
+    store: Store,
+    *,
+    source: str,
+    run_id: int,
+    summary: BatchSummary | None,
+    book: PatternBook,
+    stats: LineStats,
+    cursors: list[FileCursor],
+) -> int:
+    """Write a batch and move its cursors in one transaction; returns new patterns committed."""
+    new_patterns = len(book.pending_patterns)
+    con = store.con
+    try:
+        with store.transaction():
+            params = {"source": source}
+            if summary is not None and summary.records:
+                con.register("batch_counts", summary.counts)
+                con.register("batch_patterns", summary.patterns)
+                con.register("batch_sources", summary.sources)
+                con.register("batch_samples", summary.samples)
+                con.register("batch_templates", _templates_frame(book))
+                store.run("snapshot/insert_templates", params)
+                store.run("snapshot/upsert_patterns", params)
+                store.run("snapshot/upsert_counts", params)
+                store.run("snapshot/upsert_source_counts", params)
+                store.run("snapshot/insert_samples", {**params, "max_samples": MAX_SAMPLES})
+            for cursor in cursors:
+                store.run("snapshot/upsert_file_cursor", _cursor_params(source, cursor))
+            store.run(
+                "snapshot/add_to_run",
+                {
+                    "run_id": run_id,
+                    "lines": stats.lines_read,
+                    "records": summary.records if summary else 0,
+                    "blank": stats.blank_lines,
+                    "failures": summary.mapping_failures if summary else 0,
+                    "invalid": stats.invalid_utf8,
+                    "long": stats.long_lines,
+                    "new_patterns": new_patterns,
+                },
+            )
+    except BaseException:
+        book.rollback()
+        raise
+    finally:
+        for name in ("batch_counts", "batch_patterns", "batch_sources", "batch_samples", "batch_templates"):
+            con.unregister(name)
+    book.commit()
+    return new_patterns
+
+
+def _templates_frame(book: PatternBook) -> pl.DataFrame:
+    return pl.DataFrame(
+        book.pending_templates,
+        schema={"level": pl.String, "template": pl.String, "pattern_id": pl.String},
+        orient="row",
+    )
