@@ -1,0 +1,264 @@
+"""The ``ailert`` command line: each command parses options, calls one library function, and
+renders the result (a table, or one JSON document with ``--json``). Errors print
+``Error: …`` on stderr and exit 1; usage errors exit 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+
+import typer
+
+from ailert import __version__
+from ailert.config import Config, MappingConfig, PatternSettings, load_config
+from ailert.errors import AIlertError
+from ailert.output import emit, emit_json
+from ailert.window import parse_since
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="AIlert: discovers log patterns, notices what changed, alerts through Alertmanager.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+LEVEL_ORDER = ("trace", "debug", "info", "warn", "error", "fatal")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="Config file (default: $AILERT_CONFIG, then ./ailert.yaml)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+
+
+def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn AIlertError (and a bad --since) into ``Error: …`` on stderr and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except (AIlertError, ValueError) as exc:
+            typer.echo(f"Error: {exc}", err=True)
+            raise typer.Exit(1) from None
+
+    return wrapper
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"ailert {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """AIlert command line."""
+
+
+def _levels_at_or_above(level: str | None) -> list[str] | None:
+    if level is None:
+        return None
+    level = level.lower()
+    if level == "unknown":
+        return ["unknown"]
+    if level not in LEVEL_ORDER:
+        raise typer.BadParameter(f"expected one of {', '.join(LEVEL_ORDER)} or unknown", param_hint="--level")
+    return list(LEVEL_ORDER[LEVEL_ORDER.index(level) :])
+
+
+@app.command()
+@handle_errors
+def tick(
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run one microbatch over all (or the named) sources. Exit 1 when a source failed."""
+    from ailert.pipeline import run_tick
+
+    cfg = load_config(config)
+    report = run_tick(cfg, source or ())
+    rows = [
+        {
+            "source": s.source,
+            "lines": s.lines_read,
+            "records": s.records,
+            "patterns": s.patterns_seen,
+            "new": len(s.new_patterns),
+            "mapping_failures": s.mapping_failures,
+            "invalid_utf8": s.invalid_utf8,
+            "files": s.files,
+            "seconds": round(s.seconds, 3),
+            "new_patterns": [
+                {"pattern_id": p.pattern_id, "level": p.level, "template": p.template}
+                for p in s.new_patterns
+            ],
+            "warnings": s.warnings,
+            "errors": s.errors,
+        }
+        for s in report.sources
+    ]
+    if as_json:
+        emit_json({"ok": report.ok, "sources": rows})
+    else:
+        emit(rows, ["source", "lines", "records", "patterns", "new", "mapping_failures", "seconds"])
+        for s in report.sources:
+            for warning in s.warnings:
+                typer.echo(f"Warning: {s.source}: {warning}", err=True)
+            for error in s.errors:
+                typer.echo(f"Error: {s.source}: {error}", err=True)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _open_read(cfg: Config) -> Any:
+    from ailert.store import open_store
+
+    return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
+
+
+@app.command()
+@handle_errors
+def patterns(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", "-l", help="This level or more severe (warn = warn, error, fatal).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Seen since: a duration (90m, 7d) or an ISO time; counts cover it.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows (0 = all).")] = 0,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One row per pattern: id, template, level, source, first/last seen, count, sample."""
+    cfg = load_config(config)
+    levels = _levels_at_or_above(level)
+    since_at = parse_since(since) if since else None
+    with _open_read(cfg) as store:
+        rows = store.query(
+            "queries/patterns", {"source": source, "levels": levels, "since": since_at}
+        )
+    if limit:
+        rows = rows[:limit]
+    emit(
+        rows,
+        ["pattern_id", "level", "source", "count", "last_seen", "template"],
+        as_json=as_json,
+        key="patterns",
+        empty="No patterns yet (run `ailert tick`).",
+    )
+
+
+@app.command()
+@handle_errors
+def show(
+    pattern_id: Annotated[str, typer.Argument(help="The 16-hex pattern id.")],
+    buckets: Annotated[int, typer.Option("--buckets", help="History: this many most recent buckets.")] = 60,
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One pattern: its template, samples and per-bucket count history."""
+    cfg = load_config(config)
+    params = {"pattern_id": pattern_id}
+    with _open_read(cfg) as store:
+        found = store.query("queries/pattern", params)
+        samples = store.query("queries/pattern_samples", params)
+        history = store.query("queries/pattern_history", {**params, "limit": buckets})
+    if not found:
+        raise AIlertError(f"no pattern {pattern_id!r} (list them with `ailert patterns`)")
+    if as_json:
+        emit_json({"pattern": found[0], "sources": found, "samples": samples, "history": history})
+        return
+    head = found[0]
+    typer.echo(f"pattern  {head['pattern_id']}  level {head['level']}")
+    typer.echo(f"template {head['template']}")
+    emit(found, ["source", "count", "first_seen", "last_seen"])
+    typer.echo("\nsamples")
+    emit(samples, ["source", "ts", "message"])
+    typer.echo("\nhistory")
+    emit(history, ["bucket", "source", "count"])
+
+
+@app.command()
+@handle_errors
+def parse(
+    file: Annotated[str, typer.Argument(help="A log file, or - for standard input.")] = "-",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output: csv or json.")] = "csv",
+    mapping: Annotated[
+        str | None,
+        typer.Option("--mapping", "-m", help="Map lines first: plain, json, logfmt, syslog (default: raw lines)."),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="Use this configured source's mapping.")
+    ] = None,
+    chunk: Annotated[
+        int | None, typer.Option("--chunk", help="Feed the engine this many lines at a time.", min=1)
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Batch mode: ``line,pattern_id,template`` for every input line, in input order."""
+    from ailert.parse import parse_stream
+
+    if fmt not in ("csv", "json"):
+        raise typer.BadParameter("expected csv or json", param_hint="--format")
+    settings = PatternSettings()
+    chosen: MappingConfig | None = None
+    if source or config:
+        cfg = load_config(config)
+        settings = cfg.patterns
+        if source:
+            chosen = cfg.source(source).mapping()
+    if mapping:
+        if mapping not in ("plain", "json", "logfmt", "syslog"):
+            raise typer.BadParameter("expected plain, json, logfmt or syslog", param_hint="--mapping")
+        chosen = MappingConfig(format=mapping)  # type: ignore[arg-type]
+    out_format: Literal["csv", "json"] = "json" if fmt == "json" else "csv"
+    if file == "-":
+        parse_stream(sys.stdin.buffer, sys.stdout, settings=settings, mapping=chosen,
+                     chunk_lines=chunk, fmt=out_format)
+        return
+    try:
+        handle = open(file, "rb")  # noqa: SIM115
+    except OSError as exc:
+        raise AIlertError(f"cannot read {file}: {exc.strerror}") from None
+    with handle:
+        parse_stream(handle, sys.stdout, settings=settings, mapping=chosen,
+                     chunk_lines=chunk, fmt=out_format)
+
+
+@app.command()
+@handle_errors
+def demo(
+    store: Annotated[
+        Path, typer.Option("--store", help="DuckDB file to (re)create.")
+    ] = Path("snapshots/ailert.duckdb"),
+    logs: Annotated[
+        Path, typer.Option("--logs", help="Where the sample logs are written.")
+    ] = Path("snapshots/demo-logs"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Write a realistic sample log set, tick over it twice, and show what AIlert found."""
+    from ailert.demo import run_demo
+
+    result = run_demo(store, logs, out=None if as_json else sys.stdout)
+    if as_json:
+        emit_json(result)
+
+
+def main() -> None:
+    app()

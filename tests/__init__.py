@@ -1,0 +1,1 @@
+"""AIlert test suite (mirrors the package)."""

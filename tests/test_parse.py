@@ -1,0 +1,91 @@
+"""`ailert parse`: batch mode groups the lines of one datagen template under one pattern."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from ailert.config import MappingConfig
+from ailert.parse import parse_stream
+from datagen.catalogue import NEAR_MISS_PAIRS, SIMPLE_VAR_TEMPLATES
+from datagen.generate import generate, render, truth
+
+START = datetime(2026, 11, 26, tzinfo=UTC)
+
+
+def _parse(lines: list[str], **kwargs: object) -> pl.DataFrame:
+    out = io.StringIO()
+    parse_stream(io.BytesIO(("\n".join(lines) + "\n").encode()), out, **kwargs)  # type: ignore[arg-type]
+    return pl.read_csv(io.StringIO(out.getvalue()), schema_overrides={"pattern_id": pl.String})
+
+
+def _groups(ids: list[str], truth_ids: list[str]) -> dict[str, set[str]]:
+    patterns_of: dict[str, set[str]] = defaultdict(set)
+    for pid, tid in zip(ids, truth_ids, strict=True):
+        patterns_of[tid].add(pid)
+    return patterns_of
+
+
+@pytest.mark.parametrize("form", ["plain", "json"])
+def test_lines_of_a_simple_template_share_one_pattern(form: str) -> None:
+    events = [e for e in generate(5, 6000, START) if e.template_id in SIMPLE_VAR_TEMPLATES]
+    lines = render(events, form)  # type: ignore[arg-type]
+    mapping = MappingConfig(format="json") if form == "json" else None
+    parsed = _parse(lines, mapping=mapping)
+    assert parsed.height == len(events)
+    assert parsed["line"].to_list() == list(range(1, len(events) + 1))
+    patterns_of = _groups(parsed["pattern_id"].to_list(), truth(events))
+    assert len(patterns_of) >= 25  # the test covers many templates
+    split = {tid: len(p) for tid, p in patterns_of.items() if len(p) != 1}
+    assert split == {}
+
+
+def test_near_miss_templates_stay_apart() -> None:
+    events = generate(6, 8000, START)
+    parsed = _parse(render(events, "json"), mapping=MappingConfig(format="json"))
+    patterns_of = _groups(parsed["pattern_id"].to_list(), truth(events))
+    for left, right in NEAR_MISS_PAIRS:
+        assert patterns_of[left].isdisjoint(patterns_of[right]), (left, right)
+
+
+def test_output_is_in_input_order_with_physical_line_numbers() -> None:
+    parsed = _parse(["first 1", "", "second 2", "first 3"])
+    assert parsed["line"].to_list() == [1, 3, 4]
+    ids = parsed["pattern_id"].to_list()
+    assert ids[0] == ids[2] != ids[1]
+    assert parsed["template"].to_list() == ["first <*>", "second <*>", "first <*>"]
+
+
+def test_chunked_input_gives_the_same_patterns() -> None:
+    lines = render(generate(8, 3000, START), "plain")
+    whole = _parse(lines)
+    chunked = _parse(lines, chunk_lines=200)
+    assert whole["pattern_id"].to_list() == chunked["pattern_id"].to_list()
+
+
+def test_cli_parse_file_and_stdin(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    log.write_text("user 1 in\nuser 2 in\nboom\n")
+    from_file = subprocess.run(
+        [sys.executable, "-m", "ailert", "parse", str(log)], capture_output=True, text=True, check=True
+    )
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "ailert", "parse", "-", "--format", "json"],
+        input=log.read_text(), capture_output=True, text=True, check=True,
+    )
+    rows = from_file.stdout.splitlines()
+    assert rows[0] == "line,pattern_id,template"
+    assert rows[1].split(",")[1] == rows[2].split(",")[1] != rows[3].split(",")[1]
+    assert '"template": "user <*> in"' in from_stdin.stdout
+    missing = subprocess.run(
+        [sys.executable, "-m", "ailert", "parse", str(tmp_path / "nope.log")], capture_output=True, text=True
+    )
+    assert missing.returncode == 1
+    assert "Error: cannot read" in missing.stderr and "nope.log" in missing.stderr
