@@ -33,7 +33,9 @@ LEVEL_ORDER = ("trace", "debug", "info", "warn", "error", "fatal")
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Config file (default: $AILERT_CONFIG, then ./ailert.yaml)."),
+    typer.Option(
+        "--config", "-c", help="Config file (default: $AILERT_CONFIG, then ./ailert.yaml)."
+    ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
 
@@ -74,7 +76,9 @@ def _levels_at_or_above(level: str | None) -> list[str] | None:
     if level == "unknown":
         return ["unknown"]
     if level not in LEVEL_ORDER:
-        raise typer.BadParameter(f"expected one of {', '.join(LEVEL_ORDER)} or unknown", param_hint="--level")
+        raise typer.BadParameter(
+            f"expected one of {', '.join(LEVEL_ORDER)} or unknown", param_hint="--level"
+        )
     return list(LEVEL_ORDER[LEVEL_ORDER.index(level) :])
 
 
@@ -136,12 +140,20 @@ def _open_read(cfg: Config) -> Any:
 def patterns(
     source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
     level: Annotated[
-        str | None, typer.Option("--level", "-l", help="This level or more severe (warn = warn, error, fatal).")
+        str | None,
+        typer.Option(
+            "--level", "-l", help="This level or more severe (warn = warn, error, fatal)."
+        ),
     ] = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Seen since: a duration (90m, 7d) or an ISO time; counts cover it.")
+        str | None,
+        typer.Option(
+            "--since", help="Seen since: a duration (90m, 7d) or an ISO time; counts cover it."
+        ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many rows (0 = all).")] = 0,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", help="At most this many rows (0 = all).")
+    ] = 0,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -168,7 +180,9 @@ def patterns(
 @handle_errors
 def show(
     pattern_id: Annotated[str, typer.Argument(help="The 16-hex pattern id.")],
-    buckets: Annotated[int, typer.Option("--buckets", help="History: this many most recent buckets.")] = 60,
+    buckets: Annotated[
+        int, typer.Option("--buckets", help="History: this many most recent buckets.")
+    ] = 60,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -201,13 +215,18 @@ def parse(
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output: csv or json.")] = "csv",
     mapping: Annotated[
         str | None,
-        typer.Option("--mapping", "-m", help="Map lines first: plain, json, logfmt, syslog (default: raw lines)."),
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="Map lines first: plain, json, logfmt, syslog (default: raw lines).",
+        ),
     ] = None,
     source: Annotated[
         str | None, typer.Option("--source", "-s", help="Use this configured source's mapping.")
     ] = None,
     chunk: Annotated[
-        int | None, typer.Option("--chunk", help="Feed the engine this many lines at a time.", min=1)
+        int | None,
+        typer.Option("--chunk", help="Feed the engine this many lines at a time.", min=1),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -225,31 +244,40 @@ def parse(
             chosen = cfg.source(source).mapping()
     if mapping:
         if mapping not in ("plain", "json", "logfmt", "syslog"):
-            raise typer.BadParameter("expected plain, json, logfmt or syslog", param_hint="--mapping")
+            raise typer.BadParameter(
+                "expected plain, json, logfmt or syslog", param_hint="--mapping"
+            )
         chosen = MappingConfig(format=mapping)  # type: ignore[arg-type]
     out_format: Literal["csv", "json"] = "json" if fmt == "json" else "csv"
     if file == "-":
-        parse_stream(sys.stdin.buffer, sys.stdout, settings=settings, mapping=chosen,
-                     chunk_lines=chunk, fmt=out_format)
+        parse_stream(
+            sys.stdin.buffer,
+            sys.stdout,
+            settings=settings,
+            mapping=chosen,
+            chunk_lines=chunk,
+            fmt=out_format,
+        )
         return
     try:
         handle = open(file, "rb")  # noqa: SIM115
     except OSError as exc:
         raise AIlertError(f"cannot read {file}: {exc.strerror}") from None
     with handle:
-        parse_stream(handle, sys.stdout, settings=settings, mapping=chosen,
-                     chunk_lines=chunk, fmt=out_format)
+        parse_stream(
+            handle, sys.stdout, settings=settings, mapping=chosen, chunk_lines=chunk, fmt=out_format
+        )
 
 
 @app.command()
 @handle_errors
 def demo(
-    store: Annotated[
-        Path, typer.Option("--store", help="DuckDB file to (re)create.")
-    ] = Path("snapshots/ailert.duckdb"),
-    logs: Annotated[
-        Path, typer.Option("--logs", help="Where the sample logs are written.")
-    ] = Path("snapshots/demo-logs"),
+    store: Annotated[Path, typer.Option("--store", help="DuckDB file to (re)create.")] = Path(
+        "snapshots/ailert.duckdb"
+    ),
+    logs: Annotated[Path, typer.Option("--logs", help="Where the sample logs are written.")] = Path(
+        "snapshots/demo-logs"
+    ),
     as_json: JsonOpt = False,
 ) -> None:
     """Write a realistic sample log set, tick over it twice, and show what AIlert found."""

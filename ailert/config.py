@@ -195,7 +195,9 @@ def find_config_path(explicit: str | Path | None = None) -> Path:
 
 def _interpolate(value: Any, path: str, file: Path) -> Any:
     if isinstance(value, dict):
-        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), file) for k, v in value.items()}
+        return {
+            k: _interpolate(v, f"{path}.{k}" if path else str(k), file) for k, v in value.items()
+        }
     if isinstance(value, list):
         return [_interpolate(v, f"{path}[{i}]", file) for i, v in enumerate(value)]
     if not isinstance(value, str):
@@ -278,7 +280,9 @@ def parse_config(text: str, file: Path) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{file}: (top level): expected a mapping of keys, got {type(data).__name__}")
+        raise ConfigError(
+            f"{file}: (top level): expected a mapping of keys, got {type(data).__name__}"
+        )
     data = _interpolate(data, "", file)
     try:
         config = Config.model_validate(data)

@@ -68,8 +68,14 @@ def _reset(store: Path, logs: Path) -> None:
 
 def _rows(report: TickReport) -> list[dict[str, Any]]:
     return [
-        {"source": s.source, "lines": s.lines_read, "records": s.records,
-         "patterns": s.patterns_seen, "new": len(s.new_patterns), "errors": "; ".join(s.errors)}
+        {
+            "source": s.source,
+            "lines": s.lines_read,
+            "records": s.records,
+            "patterns": s.patterns_seen,
+            "new": len(s.new_patterns),
+            "errors": "; ".join(s.errors),
+        }
         for s in report.sources
     ]
 
@@ -105,10 +111,17 @@ def run_demo(store: Path, logs: Path, out: TextIO | None) -> dict[str, Any]:
         "injected_new_templates": list(incident.new_template_ids),
     }
     if out is not None:
-        out.write(f"Wrote two hours of sample logs to {logs}/ (api: plain, auth: syslog, worker: JSON).\n\n")
+        first_new = new[0]["pattern_id"] if new else "PATTERN_ID"
+        out.write(
+            f"Wrote two hours of sample logs to {logs}/\n"
+            "(api: plain, auth: syslog, worker: JSON).\n\n"
+        )
         out.write("Tick 1 — the steady state, everything is learned:\n")
         emit(_rows(steady), ["source", "lines", "records", "patterns", "new"], out=out)
-        out.write("\nThen an incident is appended (10 minutes of payment timeouts and a rate-limit spike).\n")
+        out.write(
+            "\nThen an incident is appended "
+            "(10 minutes of payment timeouts and a rate-limit spike).\n"
+        )
         out.write("Tick 2 — only the new lines are read:\n")
         emit(_rows(second), ["source", "lines", "records", "patterns", "new"], out=out)
         out.write("\nNew patterns in tick 2:\n")
@@ -116,7 +129,7 @@ def run_demo(store: Path, logs: Path, out: TextIO | None) -> dict[str, Any]:
         out.write(
             f"\nThe store is {store}. Next:\n"
             f"  ailert patterns --config {config_path} --level warn\n"
-            f"  ailert show {new[0]['pattern_id'] if new else 'PATTERN_ID'} --config {config_path}\n"
-            f"  duckdb -readonly {store} \"SELECT * FROM patterns ORDER BY total DESC LIMIT 10\"\n"
+            f"  ailert show {first_new} --config {config_path}\n"
+            f'  duckdb -readonly {store} "SELECT * FROM patterns ORDER BY total DESC LIMIT 10"\n'
         )
     return summary

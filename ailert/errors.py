@@ -1,11 +1,11 @@
 """The exception tree. Every error a user can meet says what went wrong and how to fix it.
 
-    AIlertError                 base; the CLI prints ``Error: <message>`` and exits 1
-    ├── ConfigError             a config file is missing, not YAML, or fails validation
-    ├── StoreError              the DuckDB store cannot be used
-    │   └── StoreLockedError    another process holds the store's write lock
-    ├── SourceError             a source cannot be read (missing file, permission, …)
-    └── MappingError            a mapping is unusable (bad regex, unknown format)
+AIlertError                 base; the CLI prints ``Error: <message>`` and exits 1
+├── ConfigError             a config file is missing, not YAML, or fails validation
+├── StoreError              the DuckDB store cannot be used
+│   └── StoreLockedError    another process holds the store's write lock
+├── SourceError             a source cannot be read (missing file, permission, …)
+└── MappingError            a mapping is unusable (bad regex, unknown format)
 """
 
 from __future__ import annotations

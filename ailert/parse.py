@@ -23,7 +23,7 @@ from ailert.pipeline import mine_bytes
 
 __all__ = ["ParseStats", "iter_blocks", "parse_stream"]
 
-BLOCK_BYTES = 16 * 1024 * 1024
+BLOCK_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,19 @@ def iter_blocks(stream: BinaryIO, chunk_lines: int | None) -> Iterator[bytes]:
         yield data[:cut]
 
 
+def _write_csv(rows: pl.DataFrame, out: TextIO) -> None:
+    """CSV rows without header, straight into the byte stream under ``out`` when there is one."""
+    raw = getattr(out, "buffer", None)
+    if raw is not None:
+        out.flush()
+        rows.write_csv(raw, include_header=False)
+        raw.flush()
+        return
+    buffer = io.BytesIO()
+    rows.write_csv(buffer, include_header=False)
+    out.write(buffer.getvalue().decode("utf-8"))
+
+
 def parse_stream(
     stream: BinaryIO,
     out: TextIO,
@@ -83,19 +96,22 @@ def parse_stream(
         out.write("[")
     for block in iter_blocks(stream, chunk_lines):
         mined, stats = mine_bytes(
-            block, source=source, mapping=mapping, engine=engine, book=book,
-            ingest_ts=ingest, first_seq=seq,
+            block,
+            source=source,
+            mapping=mapping,
+            engine=engine,
+            book=book,
+            ingest_ts=ingest,
+            first_seq=seq,
         )
         book.commit()
         seq += stats.lines_read
-        records += mined.height
-        rows = mined.select(
-            line=pl.col("seq") + 1, pattern_id=pl.col("pattern_id"), template=pl.col("pattern_template")
+        rows = mined.per_line("pattern_id", "pattern_template").select(
+            line=pl.col("seq") + 1, pattern_id="pattern_id", template="pattern_template"
         )
+        records += rows.height
         if fmt == "csv":
-            buffer = io.StringIO()
-            rows.write_csv(buffer, include_header=False)
-            out.write(buffer.getvalue())
+            _write_csv(rows, out)
         else:
             for row in rows.iter_rows(named=True):
                 out.write(("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))

@@ -22,10 +22,9 @@ from ailert.mapping import map_lines
 from ailert.patterns.engine import NewPattern, PatternBook, PatternEngine
 from ailert.sources.file import plan_reads, read_chunks
 from ailert.sources.lines import LineStats, decode_lines, join_multiline
-from ailert.store import Store, open_store
-from ailert.store import snapshot
+from ailert.store import Store, open_store, snapshot
 
-__all__ = ["SourceReport", "TickReport", "mine_bytes", "run_tick"]
+__all__ = ["Mined", "SourceReport", "TickReport", "mine_bytes", "mine_lines", "run_tick"]
 
 
 @dataclass
@@ -60,6 +59,64 @@ class TickReport:
         return all(s.ok for s in self.sources)
 
 
+@dataclass(frozen=True)
+class Mined:
+    """A mined batch: ``lines`` (``seq`` and the line's key, input order) and ``uniques`` (one
+    row per distinct line: the record, ``template``, ``pattern_id``, ``pattern_template``).
+
+    Identical lines are mapped and templated once. Lines are keyed by a 64-bit hash and the
+    match is confirmed with a second, independent one; should two distinct lines of a batch
+    ever share the first hash, the batch is keyed by both (see :func:`mine_lines`).
+    """
+
+    lines: pl.DataFrame
+    uniques: pl.DataFrame
+    key: tuple[str, ...]
+
+    def per_line(self, *columns: str) -> pl.DataFrame:
+        """``seq`` plus ``columns`` of each line's record, in input order."""
+        wanted = self.uniques.select(*self.key, *columns)
+        joined = self.lines.join(wanted, on=list(self.key), how="left", maintain_order="left")
+        return joined.drop(*self.key)
+
+
+_H1, _H2 = "_h1", "_h2"
+_SEED1, _SEED2 = 0x5EED_0001, 0x5EED_0002
+
+
+def _distinct(keyed: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
+    """One row per distinct line, in first-seen order, and the key that tells them apart."""
+    distinct = keyed.unique(_H1, keep="first", maintain_order=True)
+    collided = (
+        keyed.join(distinct.select(_H1, _H2), on=_H1, how="left", suffix="_u")
+        .select((pl.col(_H2) != pl.col(f"{_H2}_u")).any())
+        .item()
+    )
+    if not collided:
+        return distinct, (_H1,)
+    key = (_H1, _H2)
+    return keyed.unique(list(key), keep="first", maintain_order=True), key
+
+
+def mine_lines(
+    lines: pl.DataFrame,
+    *,
+    source: str,
+    mapping: MappingConfig,
+    engine: PatternEngine,
+    book: PatternBook,
+    ingest_ts: datetime,
+) -> Mined:
+    """Decoded lines (``seq, line``) → :class:`Mined`: map and template each distinct line once."""
+    keyed = lines.with_columns(_h1=pl.col("line").hash(_SEED1), _h2=pl.col("line").hash(_SEED2))
+    distinct, key = _distinct(keyed)
+    records = map_lines(distinct.select(*key, "line"), source, mapping, ingest_ts)
+    mined = engine.mine(records, book).with_columns(
+        pl.col("pattern_id", "pattern_template").cast(pl.Categorical)
+    )
+    return Mined(keyed.select("seq", *key), mined, key)
+
+
 def mine_bytes(
     data: bytes,
     *,
@@ -71,14 +128,16 @@ def mine_bytes(
     encoding: str = "utf-8",
     multiline: tuple[str, int] | None = None,
     first_seq: int = 0,
-) -> tuple[pl.DataFrame, LineStats]:
-    """Bytes of complete lines → mined records (``seq, ts, source, level, message, labels,
-    mapping_failed, template, pattern_id, pattern_template``) and decoding stats."""
+) -> tuple[Mined, LineStats]:
+    """Bytes of complete lines → :class:`Mined` and decoding stats. The one path from bytes
+    to patterns, shared by ``tick`` and ``parse``."""
     lines, stats = decode_lines(data, encoding, engine.masker.max_line_length, first_seq)
     if multiline is not None:
         lines = join_multiline(lines, multiline[0], multiline[1])
-    records = map_lines(lines, source, mapping, ingest_ts).drop("line")
-    return engine.mine(records, book), stats
+    mined = mine_lines(
+        lines, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest_ts
+    )
+    return mined, stats
 
 
 def _tick_file_source(
@@ -98,8 +157,13 @@ def _tick_file_source(
     try:
         if plan.retired:
             snapshot.commit_batch(
-                store, source=source.name, run_id=run_id, summary=None, book=book,
-                stats=LineStats(), cursors=plan.retired,
+                store,
+                source=source.name,
+                run_id=run_id,
+                summary=None,
+                book=book,
+                stats=LineStats(),
+                cursors=plan.retired,
             )
         for file_plan in plan.plans:
             report.files += 1
@@ -109,16 +173,26 @@ def _tick_file_source(
                     stats = LineStats()
                     if chunk.data:
                         mined, stats = mine_bytes(
-                            chunk.data, source=source.name, mapping=mapping, engine=engine,
-                            book=book, ingest_ts=datetime.now(UTC), encoding=source.encoding,
+                            chunk.data,
+                            source=source.name,
+                            mapping=mapping,
+                            engine=engine,
+                            book=book,
+                            ingest_ts=datetime.now(UTC),
+                            encoding=source.encoding,
                             multiline=multiline,
                         )
                         summary = snapshot.summarize(mined, config.tick.bucket)
                         seen.update(summary.patterns["pattern_id"].to_list())
                     new = list(book.pending_patterns)
                     snapshot.commit_batch(
-                        store, source=source.name, run_id=run_id, summary=summary, book=book,
-                        stats=stats, cursors=[chunk.cursor],
+                        store,
+                        source=source.name,
+                        run_id=run_id,
+                        summary=summary,
+                        book=book,
+                        stats=stats,
+                        cursors=[chunk.cursor],
                     )
                     report.new_patterns.extend(new)
                     report.lines_read += stats.lines_read

@@ -28,4 +28,6 @@ def load_sql(name: str) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise FileNotFoundError(f"SQL file {path} is missing (is AIlert installed from a checkout?)") from None
+        raise FileNotFoundError(
+            f"SQL file {path} is missing (is AIlert installed from a checkout?)"
+        ) from None

@@ -23,7 +23,8 @@ def parse_instant(text: str) -> datetime:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
-            f"expected a duration (30m, 7d) or an ISO 8601 time (2026-11-26T08:00:00Z), got {text!r}"
+            "expected a duration (30m, 7d) or an ISO 8601 time (2026-11-26T08:00:00Z), "
+            f"got {text!r}"
         ) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 

@@ -37,15 +37,27 @@ def test_format_defaults_to_plain() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("sources:\n - {name: a, type: file, path: x, formt: json}\n", "c.yaml: sources[0].formt: unknown key"),
+        (
+            "sources:\n - {name: a, type: file, path: x, formt: json}\n",
+            "c.yaml: sources[0].formt: unknown key",
+        ),
         ("storage: x\n", "c.yaml: storage: unknown key"),
-        ("sources:\n - {name: a, type: file, path: x, format: xml}\n", "sources[0].format: expected 'plain'"),
+        (
+            "sources:\n - {name: a, type: file, path: x, format: xml}\n",
+            "sources[0].format: expected 'plain'",
+        ),
         ("sources:\n - {name: a, type: file}\n", "sources[0].path: required key is missing"),
         ("tick:\n  lag: 5 parsecs\n", "tick.lag: expected a duration"),
-        ("sources:\n - {name: a, type: kafka, path: x}\n", "sources[0]: type: expected one of 'file'"),
+        (
+            "sources:\n - {name: a, type: kafka, path: x}\n",
+            "sources[0]: type: expected one of 'file'",
+        ),
         ("sources: [1\n", "c.yaml: line 2, column 1: not valid YAML"),
         ("- just a list\n", "expected a mapping of keys"),
-        ("sources:\n - {name: a, type: file, path: x}\n - {name: a, type: file, path: y}\n", "used twice"),
+        (
+            "sources:\n - {name: a, type: file, path: x}\n - {name: a, type: file, path: y}\n",
+            "used twice",
+        ),
     ],
 )
 def test_errors_name_file_key_and_expectation(text: str, expected: str) -> None:
@@ -66,8 +78,12 @@ def test_env_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_missing_env_names_key_and_variable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOPE_NOT_SET", raising=False)
-    with pytest.raises(ConfigError, match=r"c.yaml: sources\[0\].path: environment variable \$\{NOPE_NOT_SET\}"):
-        parse_config("sources:\n - {name: a, type: file, path: '${NOPE_NOT_SET}'}\n", Path("c.yaml"))
+    with pytest.raises(
+        ConfigError, match=r"c.yaml: sources\[0\].path: environment variable \$\{NOPE_NOT_SET\}"
+    ):
+        parse_config(
+            "sources:\n - {name: a, type: file, path: '${NOPE_NOT_SET}'}\n", Path("c.yaml")
+        )
 
 
 def test_config_path_resolution(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -83,7 +99,9 @@ def test_missing_file_is_clear(tmp_path: Path) -> None:
         load_config(tmp_path / "absent.yaml")
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("90m", 5400), ("7d", 604800), ("1.5h", 5400), ("500ms", 0.5), (30, 30)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("90m", 5400), ("7d", 604800), ("1.5h", 5400), ("500ms", 0.5), (30, 30)]
+)
 def test_durations(text: str | int, seconds: float) -> None:
     assert parse_duration(text).total_seconds() == seconds
 

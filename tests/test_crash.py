@@ -40,7 +40,8 @@ def _config(folder: Path, log: Path) -> Path:
 def _tick(config: Path) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [sys.executable, "-m", "ailert", "tick", "--config", str(config)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
@@ -81,4 +82,5 @@ def test_sigkill_mid_tick_then_rerun_counts_each_line_once(tmp_path: Path) -> No
     assert _counts(store) == expected
     with duckdb.connect(str(store), read_only=True) as con:
         outcomes = {r[0] for r in con.execute("SELECT outcome FROM runs").fetchall()}
-    assert "interrupted" in outcomes and "ok" in outcomes
+    assert "interrupted" in outcomes
+    assert "ok" in outcomes

@@ -184,7 +184,9 @@ def test_missing_file_is_an_error_naming_it(tmp_path: Path) -> None:
     assert tail.errors == [f"file not found: {tmp_path / 'absent.log'} (source 'app')"]
 
 
-def test_unreadable_file_is_an_error_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_unreadable_file_is_an_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # the suite runs as root, who reads every file: make the OS refuse this one
     import ailert.sources.file as file_module
 

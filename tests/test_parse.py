@@ -74,18 +74,27 @@ def test_cli_parse_file_and_stdin(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text("user 1 in\nuser 2 in\nboom\n")
     from_file = subprocess.run(
-        [sys.executable, "-m", "ailert", "parse", str(log)], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "ailert", "parse", str(log)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     from_stdin = subprocess.run(
         [sys.executable, "-m", "ailert", "parse", "-", "--format", "json"],
-        input=log.read_text(), capture_output=True, text=True, check=True,
+        input=log.read_text(),
+        capture_output=True,
+        text=True,
+        check=True,
     )
     rows = from_file.stdout.splitlines()
     assert rows[0] == "line,pattern_id,template"
     assert rows[1].split(",")[1] == rows[2].split(",")[1] != rows[3].split(",")[1]
     assert '"template": "user <*> in"' in from_stdin.stdout
     missing = subprocess.run(
-        [sys.executable, "-m", "ailert", "parse", str(tmp_path / "nope.log")], capture_output=True, text=True
+        [sys.executable, "-m", "ailert", "parse", str(tmp_path / "nope.log")],
+        capture_output=True,
+        text=True,
     )
     assert missing.returncode == 1
-    assert "Error: cannot read" in missing.stderr and "nope.log" in missing.stderr
+    assert "Error: cannot read" in missing.stderr
+    assert "nope.log" in missing.stderr

@@ -57,7 +57,8 @@ def test_user_rules_run_first_and_in_order() -> None:
 
 
 @pytest.mark.parametrize(
-    "regex", [r"\d+", r"(?=x)y", r"(a)\1", "a*", "[unclosed"],
+    "regex",
+    [r"\d+", r"(?=x)y", r"(a)\1", "a*", "[unclosed"],
 )
 def test_rules_outside_the_portable_subset_are_rejected(regex: str) -> None:
     with pytest.raises(ConfigError, match="rule 'r'"):
@@ -76,7 +77,12 @@ def test_pattern_id_is_md5_prefix_in_python_and_sql() -> None:
 def test_same_text_at_two_levels_is_two_patterns() -> None:
     engine = PatternEngine.from_settings(PatternSettings())
     book = PatternBook("s", 100)
-    records = pl.DataFrame({"level": ["info", "error", "info"], "message": ["disk 1 full", "disk 2 full", "disk 3 full"]})
+    records = pl.DataFrame(
+        {
+            "level": ["info", "error", "info"],
+            "message": ["disk 1 full", "disk 2 full", "disk 3 full"],
+        }
+    )
     mined = engine.mine(records, book)
     ids = mined["pattern_id"].to_list()
     assert ids[0] == ids[2] != ids[1]
@@ -90,7 +96,8 @@ def test_book_rollback_forgets_uncommitted_patterns() -> None:
     engine.mine(pl.DataFrame({"level": ["info"], "message": ["b 2"]}), book)
     assert len(book.pending_patterns) == 1
     book.rollback()
-    assert len(book.patterns) == 1 and not book.pending_patterns
+    assert len(book.patterns) == 1
+    assert not book.pending_patterns
     engine.mine(pl.DataFrame({"level": ["info"], "message": ["b 3"]}), book)
     assert len(book.pending_patterns) == 1  # founded again, to be committed this time
 

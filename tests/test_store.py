@@ -16,11 +16,21 @@ from ailert.store.migrate import available_migrations
 
 def test_migrate_blank_creates_the_schema() -> None:
     with open_store(None) as store:
-        tables = {r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        versions = [r[0] for r in store.con.execute("SELECT version FROM schema_migrations").fetchall()]
+        tables = {
+            r[0] for r in store.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
+        }
+        versions = [
+            r[0] for r in store.con.execute("SELECT version FROM schema_migrations").fetchall()
+        ]
     assert {
-        "file_cursors", "runs", "patterns", "template_map", "pattern_counts",
-        "pattern_samples", "source_counts", "schema_migrations",
+        "file_cursors",
+        "runs",
+        "patterns",
+        "template_map",
+        "pattern_counts",
+        "pattern_samples",
+        "source_counts",
+        "schema_migrations",
     } <= tables
     assert versions == [m.version for m in available_migrations()]
 
@@ -28,10 +38,14 @@ def test_migrate_blank_creates_the_schema() -> None:
 def test_reopen_applies_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     with open_store(path) as store:
-        store.con.execute("INSERT INTO runs (run_id, source, started_at, outcome) VALUES (1, 'a', now(), 'ok')")
+        store.con.execute(
+            "INSERT INTO runs (run_id, source, started_at, outcome) VALUES (1, 'a', now(), 'ok')"
+        )
     with open_store(path) as store:
         assert store.con.execute("SELECT count(*) FROM runs").fetchall() == [(1,)]
-        assert store.con.execute("SELECT count(*) FROM schema_migrations").fetchall()[0][0] == len(available_migrations())
+        assert store.con.execute("SELECT count(*) FROM schema_migrations").fetchall()[0][0] == len(
+            available_migrations()
+        )
 
 
 def test_every_sql_file_has_a_header() -> None:
@@ -56,12 +70,18 @@ def test_locked_store_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "s.duckdb"
     open_store(path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb,sys,time; c=duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(30)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb,time; c=duckdb.connect({str(path)!r}); "
+            "print('ready', flush=True); time.sleep(30)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "ready"
         with pytest.raises(StoreLockedError, match="locked by another process") as info:
             open_store(path, lock_wait=timedelta(seconds=0.3))
         assert "next tick catches up" in str(info.value)

@@ -23,7 +23,9 @@ def totals(config: Config) -> dict[str, int]:
         counts = con.execute("SELECT coalesce(sum(n), 0) FROM pattern_counts").fetchall()[0][0]
         totals_ = con.execute("SELECT coalesce(sum(total), 0) FROM patterns").fetchall()[0][0]
         records = con.execute("SELECT coalesce(sum(records), 0) FROM runs").fetchall()[0][0]
-        sources = con.execute("SELECT coalesce(sum(records), 0) FROM source_counts").fetchall()[0][0]
+        sources = con.execute("SELECT coalesce(sum(records), 0) FROM source_counts").fetchall()[0][
+            0
+        ]
     return {"counts": counts, "patterns": totals_, "runs": records, "source_counts": sources}
 
 
@@ -66,8 +68,7 @@ def test_bad_input_is_kept_and_counted(workspace: Path, make_config: Callable[..
         b"fine line 1\n"
         b"broken \xff\xfe bytes 2\n"
         b"nul \x00 inside 3\n"
-        b"\n   \n"
-        + huge.encode() + b"\n"
+        b"\n   \n" + huge.encode() + b"\n"
         b"last line 4\n"
     )
     config = make_config(file_source(log))
@@ -88,9 +89,13 @@ def test_bad_input_is_kept_and_counted(workspace: Path, make_config: Callable[..
     assert max(len(s) for s in samples) <= 1000
 
 
-def test_json_mapping_failures_are_kept(workspace: Path, make_config: Callable[..., Config]) -> None:
+def test_json_mapping_failures_are_kept(
+    workspace: Path, make_config: Callable[..., Config]
+) -> None:
     log = workspace / "logs" / "app.jsonl"
-    log.write_text('{"ts": "2026-11-26T08:00:00Z", "level": "error", "msg": "boom 1"}\nnot json at all\n')
+    log.write_text(
+        '{"ts": "2026-11-26T08:00:00Z", "level": "error", "msg": "boom 1"}\nnot json at all\n'
+    )
     config = make_config(file_source(log, format="json"))
     source = run_tick(config).sources[0]
     assert source.records == 2
@@ -115,10 +120,13 @@ def test_a_failing_source_does_not_stop_the_others(
     by_name = {s.source: s for s in report.sources}
     assert "file not found" in by_name["gone"].errors[0]
     assert "x.log" in by_name["gone"].errors[0]
-    assert by_name["good"].ok and by_name["good"].records == 2
+    assert by_name["good"].ok
+    assert by_name["good"].records == 2
 
 
-def test_gz_backfill_and_binary_file_in_glob(workspace: Path, make_config: Callable[..., Config]) -> None:
+def test_gz_backfill_and_binary_file_in_glob(
+    workspace: Path, make_config: Callable[..., Config]
+) -> None:
     logs = workspace / "logs"
     with gzip.open(logs / "app.log.1.gz", "wt") as handle:
         handle.write("\n".join(render(generate(3, 100, START), "plain")) + "\n")
@@ -150,7 +158,9 @@ def test_locked_store_fails_the_tick_and_loses_nothing(
 
         result = subprocess.run(
             [sys.executable, "-m", "ailert", "tick", "--config", str(config.path)],
-            capture_output=True, text=True, timeout=60,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     finally:
         holder.close()

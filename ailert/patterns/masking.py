@@ -33,7 +33,10 @@ _BUILTIN: tuple[tuple[str, str], ...] = (
     ("url", "[A-Za-z][A-Za-z0-9+.-]*://[^ \t\"'<>]+"),
     ("email", "[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+[.][A-Za-z]{2,}"),
     ("mac", f"{_HEX}{{2}}(?::{_HEX}{{2}}){{5}}"),
-    ("ipv6", f"(?:{_HEX}{{1,4}}:){{2,7}}(?::|{_HEX}{{1,4}})|(?:{_HEX}{{1,4}}:){{1,6}}:{_HEX}{{1,4}}"),
+    (
+        "ipv6",
+        f"(?:{_HEX}{{1,4}}:){{2,7}}(?::|{_HEX}{{1,4}})|(?:{_HEX}{{1,4}}:){{1,6}}:{_HEX}{{1,4}}",
+    ),
     ("ipv4", "[0-9]{1,3}(?:[.][0-9]{1,3}){3}(?::[0-9]{1,5})?"),
     ("hex", f"0[xX]{_HEX}+"),
     ("path", "(?:/[A-Za-z0-9._@%+~-]+){2,}/?"),
@@ -43,7 +46,10 @@ BUILTIN_RULES: tuple[MaskRule, ...] = tuple(MaskRule(name=n, regex=r) for n, r i
 
 _COLLAPSE = r"<\*>(?:[:.,/_-]*<\*>)+"
 _FORBIDDEN = (
-    (re.compile(r"\\[dDwWsSbB]"), r"Unicode-aware class (\d, \w, \s, \b): use [0-9], [A-Za-z0-9_], [ \t]"),
+    (
+        re.compile(r"\\[dDwWsSbB]"),
+        r"Unicode-aware class (\d, \w, \s, \b): use [0-9], [A-Za-z0-9_], [ \t]",
+    ),
     (re.compile(r"\(\?<?[=!]"), "look-around"),
     (re.compile(r"\\[1-9]"), "back-reference"),
 )

@@ -154,7 +154,9 @@ def _find_rotated(cursor: FileCursor, exclude: set[str]) -> _Seen | None:
 
 def _drain(cursor: FileCursor, rotated: _Seen) -> FilePlan:
     """Read the rest of a rotated-away file; its row is keyed by the rotated file itself."""
-    return FilePlan(rotated.path, replace(cursor, file_key=rotated.key, path=rotated.path), final=True)
+    return FilePlan(
+        rotated.path, replace(cursor, file_key=rotated.key, path=rotated.path), final=True
+    )
 
 
 def plan_reads(source: FileSource, cursors: list[FileCursor]) -> ReadPlan:
@@ -207,7 +209,9 @@ def plan_reads(source: FileSource, cursors: list[FileCursor]) -> ReadPlan:
                 if copy:
                     drains.append(_drain(cursor, copy))
                 cursor = replace(cursor, byte_offset=0, fp_len=0, fp_hash=_fingerprint(b"")[1])
-            plans.append(FilePlan(file.path, replace(cursor, path=file.path), final=file.compressed))
+            plans.append(
+                FilePlan(file.path, replace(cursor, path=file.path), final=file.compressed)
+            )
             continue
         fp_len, fp_hash = _fingerprint(file.head)
         if _is_binary(file.head):
@@ -322,7 +326,12 @@ def read_chunks(
                 last = eof
                 if last and (plan.final or compressed) and end < len(data):
                     end = len(data)  # a rotated file will not grow: its remainder is final
-                if start_rx is not None and multiline and end and not (last and (plan.final or quiet)):
+                if (
+                    start_rx is not None
+                    and multiline
+                    and end
+                    and not (last and (plan.final or quiet))
+                ):
                     # the trailing record may continue in the next block or the next write
                     end = _hold_back_multiline(data[:end], start_rx, multiline.max_lines)
                 complete, carry = data[:end], data[end:]

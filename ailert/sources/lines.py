@@ -2,7 +2,7 @@
 
 Shared by every source that reads bytes. Bad input never stops a batch: invalid bytes are
 replaced (U+FFFD) and counted, NUL bytes removed, blank lines skipped and counted, and a
-line longer than ``max_line_bytes`` keeps its full text (the pattern engine templates a
+line longer than ``max_line_chars`` bytes keeps its full text (the pattern engine templates a
 capped prefix) and is counted as long.
 """
 
@@ -45,37 +45,51 @@ def decode_lines(
     report input line numbers.
     """
     codec = codecs.lookup(encoding).name
-    try:
-        text = data.decode(codec)
-        damaged = False
-    except UnicodeDecodeError:
-        text = data.decode(codec, errors="replace")
-        damaged = True
-    if text.endswith("\n"):
-        text = text[:-1]
-    if not text and not data.strip(b"\n"):
+    newlines = data.count(b"\n")
+    if newlines == len(data):  # nothing but line ends
         empty = pl.DataFrame(schema={"seq": pl.Int64, "line": pl.String})
-        return empty, LineStats(lines_read=data.count(b"\n"), blank_lines=data.count(b"\n"))
-    frame = (
-        pl.DataFrame({"line": [text]})
-        .select(pl.col("line").str.split("\n"))
-        .explode("line")
-        .with_row_index("seq", offset=first_seq)
-        .with_columns(
-            pl.col("seq").cast(pl.Int64),
-            pl.col("line").str.strip_suffix("\r").str.replace_all("\x00", "", literal=True),
-        )
-    )
-    blank = pl.col("line").str.strip_chars(" \t\r\n\x0b\x0c").str.len_bytes() == 0
+        return empty, LineStats(lines_read=newlines, blank_lines=newlines)
+    frame, damaged = _split(data, codec)
+    body = data
+    cleanup = []
+    if b"\r" in body:
+        cleanup.append(pl.col("line").str.strip_suffix("\r"))
+    if b"\x00" in body:
+        cleanup.append(pl.col("line").str.replace_all("\x00", "", literal=True))
+    frame = frame.with_row_index("seq", offset=first_seq).with_columns(pl.col("seq").cast(pl.Int64))
+    for expr in cleanup:
+        frame = frame.with_columns(expr)
+    blank = pl.col("line").str.contains("^[ \t\r\n\x0b\x0c]*$")
     counts = frame.select(
         pl.len().alias("lines"),
         blank.sum().alias("blank"),
-        (pl.col("line").str.contains(REPLACEMENT, literal=True).sum() if damaged else pl.lit(0))
-        .alias("invalid"),
-        (pl.col("line").str.len_chars() > max_line_chars).sum().alias("long"),
+        (
+            pl.col("line").str.contains(REPLACEMENT, literal=True).sum() if damaged else pl.lit(0)
+        ).alias("invalid"),
+        (pl.col("line").str.len_bytes() > max_line_chars).sum().alias("long"),
     ).row(0)
     stats = LineStats(int(counts[0]), int(counts[1]), int(counts[2]), int(counts[3]))
-    return frame.filter(~blank), stats
+    return (frame.filter(~blank) if stats.blank_lines else frame), stats
+
+
+def _split(data: bytes, codec: str) -> tuple[pl.DataFrame, bool]:
+    """One row per line (``line``) of ``data``; a final newline ends the last line.
+
+    UTF-8 takes Polars' multi-threaded line reader; anything else, or bytes that are not valid
+    UTF-8, is decoded by Python (invalid bytes become U+FFFD) and split by Polars.
+    """
+    if codec == "utf-8":
+        try:
+            return pl.read_lines(data, name="line"), False
+        except (pl.exceptions.ComputeError, AttributeError):
+            pass  # not valid UTF-8 (or an old Polars): the careful path below
+    try:
+        text, damaged = data.decode(codec), False
+    except UnicodeDecodeError:
+        text, damaged = data.decode(codec, errors="replace"), True
+    text = text.removesuffix("\n")
+    frame = pl.DataFrame({"line": [text]}).select(pl.col("line").str.split("\n")).explode("line")
+    return frame, damaged
 
 
 def join_multiline(frame: pl.DataFrame, start: str, max_lines: int = 500) -> pl.DataFrame:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from ailert.patterns.engine import PatternBook
+from ailert.patterns.book import PatternBook
 from ailert.sources.file import FileCursor
 from ailert.sources.lines import LineStats
 from ailert.store import Store
+
+if TYPE_CHECKING:
+    from ailert.pipeline import Mined
 
 __all__ = [
     "BatchSummary",
@@ -48,26 +52,32 @@ def _bucket_every(bucket: timedelta) -> str:
     return f"{int(bucket.total_seconds())}s"
 
 
-def summarize(mined: pl.DataFrame, bucket: timedelta) -> BatchSummary:
-    """Aggregate a mined batch: needs ``ts, level, message, pattern_id, pattern_template,
-    mapping_failed``."""
-    framed = mined.with_columns(bucket=pl.col("ts").dt.truncate(_bucket_every(bucket)))
-    counts = framed.group_by("pattern_id", "bucket").agg(n=pl.len())
+def summarize(mined: Mined, bucket: timedelta) -> BatchSummary:
+    """Aggregate a mined batch into what the store keeps."""
+    every = _bucket_every(bucket)
+    per_line = mined.per_line("ts", "pattern_id", "mapping_failed").with_columns(
+        bucket=pl.col("ts").dt.truncate(every)
+    )
+    counts = per_line.group_by("pattern_id", "bucket").agg(n=pl.len())
+    seen = per_line.group_by("pattern_id").agg(
+        first_seen=pl.col("ts").min(), last_seen=pl.col("ts").max(), n=pl.len()
+    )
     sample = pl.col("message").first().str.slice(0, SAMPLE_CHARS)
-    patterns = framed.group_by("pattern_id").agg(
+    firsts = mined.uniques.group_by("pattern_id", maintain_order=True).agg(
         template=pl.col("pattern_template").first(),
         level=pl.col("level").first(),
-        first_seen=pl.col("ts").min(),
-        last_seen=pl.col("ts").max(),
-        n=pl.len(),
         sample=sample,
+        ts=pl.col("ts").first(),
     )
-    sources = framed.group_by("bucket").agg(
+    patterns = seen.join(firsts.drop("ts"), on="pattern_id").select(
+        "pattern_id", "template", "level", "first_seen", "last_seen", "n", "sample"
+    )
+    sources = per_line.group_by("bucket").agg(
         records=pl.len(), failures=pl.col("mapping_failed").sum().cast(pl.Int64)
     )
-    samples = framed.group_by("pattern_id").agg(ts=pl.col("ts").first(), message=sample)
-    failures = int(mined["mapping_failed"].sum()) if mined.height else 0
-    return BatchSummary(counts, patterns, sources, samples, mined.height, failures)
+    samples = firsts.select("pattern_id", "ts", message="sample")
+    failures = int(per_line["mapping_failed"].sum()) if per_line.height else 0
+    return BatchSummary(counts, patterns, sources, samples, per_line.height, failures)
 
 
 def load_file_cursors(store: Store, source: str) -> list[FileCursor]:
@@ -153,7 +163,13 @@ def commit_batch(
         book.rollback()
         raise
     finally:
-        for name in ("batch_counts", "batch_patterns", "batch_sources", "batch_samples", "batch_templates"):
+        for name in (
+            "batch_counts",
+            "batch_patterns",
+            "batch_sources",
+            "batch_samples",
+            "batch_templates",
+        ):
             con.unregister(name)
     book.commit()
     return new_patterns

@@ -1,0 +1,1 @@
+"""Benchmarks of AIlert against public baselines (run with ``make bench``)."""
