@@ -42,6 +42,7 @@ def iter_blocks(stream: BinaryIO, chunk_lines: int | None) -> Iterator[bytes]:
                 return
             block = b"".join(lines)
             yield block if block.endswith(b"\n") else block + b"\n"
+    seekable = _seekable(stream)
     carry = b""
     while True:
         data = stream.read(BLOCK_BYTES)
@@ -49,13 +50,26 @@ def iter_blocks(stream: BinaryIO, chunk_lines: int | None) -> Iterator[bytes]:
             if carry:
                 yield carry + b"\n"
             return
-        data = carry + data
+        if carry:
+            data, carry = carry + data, b""
         cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            carry = data
-            continue
-        carry = data[cut:]
-        yield data[:cut]
+        if cut == len(data):
+            yield data
+        elif cut == 0:
+            carry = data  # a line longer than a block
+        elif seekable:
+            stream.seek(cut - len(data), io.SEEK_CUR)  # re-read the partial line next time
+            yield data[:cut]
+        else:
+            carry = data[cut:]
+            yield data[:cut]
+
+
+def _seekable(stream: BinaryIO) -> bool:
+    try:
+        return stream.seekable()
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def _write_csv(rows: pl.DataFrame, out: TextIO) -> None:

@@ -85,17 +85,22 @@ _SEED1, _SEED2 = 0x5EED_0001, 0x5EED_0002
 
 
 def _distinct(keyed: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """One row per distinct line, in first-seen order, and the key that tells them apart."""
-    distinct = keyed.unique(_H1, keep="first", maintain_order=True)
-    collided = (
-        keyed.join(distinct.select(_H1, _H2), on=_H1, how="left", suffix="_u")
-        .select((pl.col(_H2) != pl.col(f"{_H2}_u")).any())
-        .item()
+    """One row per distinct line, in first-seen order, and the key that tells them apart.
+
+    Grouping by the first hash also checks it: a group whose second hashes differ holds two
+    distinct lines (a collision), and the batch is then keyed by both hashes.
+    """
+    groups = (
+        keyed.select(_H1, _H2)
+        .with_row_index("_row")
+        .group_by(_H1)
+        .agg(_first=pl.col("_row").min(), _lo=pl.col(_H2).min(), _hi=pl.col(_H2).max())
     )
-    if not collided:
-        return distinct, (_H1,)
-    key = (_H1, _H2)
-    return keyed.unique(list(key), keep="first", maintain_order=True), key
+    key: tuple[str, ...] = (_H1,)
+    if groups.select((pl.col("_lo") != pl.col("_hi")).any()).item():
+        key = (_H1, _H2)
+        return keyed.unique(list(key), keep="first", maintain_order=True), key
+    return keyed[groups.sort("_first")["_first"]], key
 
 
 def mine_lines(

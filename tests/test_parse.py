@@ -98,3 +98,19 @@ def test_cli_parse_file_and_stdin(tmp_path: Path) -> None:
     assert missing.returncode == 1
     assert "Error: cannot read" in missing.stderr
     assert "nope.log" in missing.stderr
+
+
+@pytest.mark.parametrize("seekable", [True, False])
+def test_blocks_hold_complete_lines(monkeypatch: pytest.MonkeyPatch, seekable: bool) -> None:
+    import ailert.parse as parse_module
+
+    monkeypatch.setattr(parse_module, "BLOCK_BYTES", 7)
+    text = b"ab\ncdefghijklmnop\nq\n\nrs"
+
+    class Pipe(io.BytesIO):
+        def seekable(self) -> bool:
+            return seekable
+
+    blocks = list(parse_module.iter_blocks(Pipe(text), None))
+    assert all(b.endswith(b"\n") for b in blocks)
+    assert b"".join(blocks) == text + b"\n"
