@@ -26,6 +26,8 @@ __all__ = [
     "MaskRule",
     "MultilineConfig",
     "PatternSettings",
+    "PublishSettings",
+    "RetentionSettings",
     "TickSettings",
     "find_config_path",
     "load_config",
@@ -80,6 +82,22 @@ class TickSettings(_Model):
         if value.total_seconds() < 1:
             raise ValueError("bucket must be at least 1s")
         return value
+
+
+class RetentionSettings(_Model):
+    """How long counts stay at each resolution; older ones are rolled up (totals unchanged)."""
+
+    minute: Duration = timedelta(days=7)
+    hour: Duration = timedelta(days=90)
+
+    _durations = _duration_validator("minute", "hour")
+
+
+class PublishSettings(_Model):
+    """After each tick, a read-only copy of the store for analysts and dashboards."""
+
+    read_copy: bool = True
+    path: str | None = None  # default: <store>.read.duckdb beside the store
 
 
 class MaskRule(_Model):
@@ -157,6 +175,8 @@ class Config(_Model):
     store: str = "snapshots/ailert.duckdb"
     tick: TickSettings = Field(default_factory=TickSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
     sources: list[SourceConfig] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
 
@@ -176,6 +196,18 @@ class Config(_Model):
         if store.is_absolute() or self.path is None or str(self.store) == ":memory:":
             return store
         return self.path.parent / store
+
+    def read_copy_path(self) -> Path | None:
+        """Where the analysts' read-only copy is published (None: not published)."""
+        store = self.store_path()
+        if not self.publish.read_copy or str(store) == ":memory:":
+            return None
+        if self.publish.path:
+            target = Path(self.publish.path).expanduser()
+            if target.is_absolute() or self.path is None:
+                return target
+            return self.path.parent / target
+        return store.with_name(store.stem + ".read" + store.suffix)
 
     def source(self, name: str) -> FileSource:
         for source in self.sources:

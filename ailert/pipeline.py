@@ -9,9 +9,10 @@ what was committed. :func:`mine_bytes` is the one path from bytes to mined recor
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import polars as pl
@@ -20,11 +21,22 @@ from ailert.config import Config, FileSource, MappingConfig
 from ailert.errors import AIlertError, SourceError
 from ailert.mapping import map_lines
 from ailert.patterns.engine import NewPattern, PatternBook, PatternEngine
-from ailert.sources.file import plan_reads, read_chunks
+from ailert.sources.file import ReadPlan, plan_reads, read_chunks
 from ailert.sources.lines import LineStats, decode_lines, join_multiline
 from ailert.store import Store, open_store, snapshot
+from ailert.store.publish import publish_read_copy
+from ailert.store.retention import roll_up
+from ailert.window import now
 
-__all__ = ["Mined", "SourceReport", "TickReport", "mine_bytes", "mine_lines", "run_tick"]
+__all__ = [
+    "Mined",
+    "SourceReport",
+    "TickReport",
+    "mine_bytes",
+    "mine_lines",
+    "run_tick",
+    "run_train",
+]
 
 
 @dataclass
@@ -38,6 +50,7 @@ class SourceReport:
     invalid_utf8: int = 0
     blank_lines: int = 0
     long_lines: int = 0
+    skipped: int = 0
     files: int = 0
     patterns_seen: int = 0
     new_patterns: list[NewPattern] = field(default_factory=list)
@@ -48,6 +61,16 @@ class SourceReport:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def add(self, stats: LineStats, summary: snapshot.BatchSummary | None) -> None:
+        self.lines_read += stats.lines_read
+        self.blank_lines += stats.blank_lines
+        self.invalid_utf8 += stats.invalid_utf8
+        self.long_lines += stats.long_lines
+        if summary is not None:
+            self.records += summary.records
+            self.mapping_failures += summary.mapping_failures
+            self.skipped += summary.skipped
 
 
 @dataclass
@@ -111,11 +134,21 @@ def mine_lines(
     engine: PatternEngine,
     book: PatternBook,
     ingest_ts: datetime,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> Mined:
-    """Decoded lines (``seq, line``) → :class:`Mined`: map and template each distinct line once."""
+    """Decoded lines (``seq, line``) → :class:`Mined`: map and template each distinct line once.
+
+    Records outside ``[since, until)`` are left out before patterns are found (their lines get
+    no pattern: ``per_line`` gives nulls for them).
+    """
     keyed = lines.with_columns(_h1=pl.col("line").hash(_SEED1), _h2=pl.col("line").hash(_SEED2))
     distinct, key = _distinct(keyed)
     records = map_lines(distinct.select(*key, "line"), source, mapping, ingest_ts)
+    if since is not None:
+        records = records.filter(pl.col("ts") >= since)
+    if until is not None:
+        records = records.filter(pl.col("ts") < until)
     mined = engine.mine(records, book).with_columns(
         pl.col("pattern_id", "pattern_template").cast(pl.Categorical)
     )
@@ -133,6 +166,8 @@ def mine_bytes(
     encoding: str = "utf-8",
     multiline: tuple[str, int] | None = None,
     first_seq: int = 0,
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[Mined, LineStats]:
     """Bytes of complete lines → :class:`Mined` and decoding stats. The one path from bytes
     to patterns, shared by ``tick`` and ``parse``."""
@@ -140,36 +175,50 @@ def mine_bytes(
     if multiline is not None:
         lines = join_multiline(lines, multiline[0], multiline[1])
     mined = mine_lines(
-        lines, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest_ts
-    )
+        lines, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest_ts,
+        since=since, until=until,
+    )  # fmt: skip
     return mined, stats
 
 
-def _tick_file_source(
-    store: Store, config: Config, source: FileSource, engine: PatternEngine
+@dataclass(frozen=True)
+class _Ingest:
+    """How one pass over a file source counts: keep cursors (tick) or not (train), and the
+    time range of records that count."""
+
+    keep_cursors: bool
+    since: datetime | None = None
+    until: datetime | None = None
+    progress: ProgressCallback | None = None
+
+
+ProgressCallback = Callable[[str, int, int], None]  # (source, bytes done, bytes total)
+
+
+def _ingest_file_source(
+    store: Store,
+    config: Config,
+    source: FileSource,
+    engine: PatternEngine,
+    plan: ReadPlan,
+    how: _Ingest,
 ) -> SourceReport:
-    report = SourceReport(source.name)
-    cursors = snapshot.load_file_cursors(store, source.name)
-    plan = plan_reads(source, cursors)
-    report.errors.extend(plan.errors)
-    report.warnings.extend(plan.warnings)
+    """Read the planned files chunk by chunk; each chunk commits with its cursor."""
+    report = SourceReport(source.name, errors=list(plan.errors), warnings=list(plan.warnings))
     book = snapshot.load_book(store, source.name, config.patterns.max_patterns_per_source)
     run_id = snapshot.start_run(store, source.name)
     mapping = source.mapping()
     multiline = (source.multiline.start, source.multiline.max_lines) if source.multiline else None
     seen: set[str] = set()
+    total_bytes = sum(_size(p.path) - p.cursor.byte_offset for p in plan.plans)
+    done_bytes = 0
     error: str | None = None
     try:
-        if plan.retired:
+        if plan.retired and how.keep_cursors:
             snapshot.commit_batch(
-                store,
-                source=source.name,
-                run_id=run_id,
-                summary=None,
-                book=book,
-                stats=LineStats(),
-                cursors=plan.retired,
-            )
+                store, source=source.name, run_id=run_id, summary=None, book=book,
+                stats=LineStats(), cursors=plan.retired,
+            )  # fmt: skip
         for file_plan in plan.plans:
             report.files += 1
             try:
@@ -178,35 +227,22 @@ def _tick_file_source(
                     stats = LineStats()
                     if chunk.data:
                         mined, stats = mine_bytes(
-                            chunk.data,
-                            source=source.name,
-                            mapping=mapping,
-                            engine=engine,
-                            book=book,
-                            ingest_ts=datetime.now(UTC),
-                            encoding=source.encoding,
-                            multiline=multiline,
-                        )
+                            chunk.data, source=source.name, mapping=mapping, engine=engine,
+                            book=book, ingest_ts=datetime.now(UTC), encoding=source.encoding,
+                            multiline=multiline, since=how.since, until=how.until,
+                        )  # fmt: skip
                         summary = snapshot.summarize(mined, config.tick.bucket)
-                        seen.update(summary.patterns["pattern_id"].to_list())
+                        seen.update(summary.patterns["pattern_id"].cast(pl.String).to_list())
                     new = list(book.pending_patterns)
                     snapshot.commit_batch(
-                        store,
-                        source=source.name,
-                        run_id=run_id,
-                        summary=summary,
-                        book=book,
-                        stats=stats,
-                        cursors=[chunk.cursor],
-                    )
+                        store, source=source.name, run_id=run_id, summary=summary, book=book,
+                        stats=stats, cursors=[chunk.cursor] if how.keep_cursors else [],
+                    )  # fmt: skip
                     report.new_patterns.extend(new)
-                    report.lines_read += stats.lines_read
-                    report.blank_lines += stats.blank_lines
-                    report.invalid_utf8 += stats.invalid_utf8
-                    report.long_lines += stats.long_lines
-                    if summary is not None:
-                        report.records += summary.records
-                        report.mapping_failures += summary.mapping_failures
+                    report.add(stats, summary)
+                    done_bytes += len(chunk.data)
+                    if how.progress is not None:
+                        how.progress(source.name, done_bytes, total_bytes)
             except SourceError as exc:
                 report.errors.append(str(exc))
     except AIlertError as exc:
@@ -219,13 +255,33 @@ def _tick_file_source(
     return report
 
 
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _tick_file_source(
+    store: Store, config: Config, source: FileSource, engine: PatternEngine
+) -> SourceReport:
+    state = snapshot.load_state(store, source.name)
+    plan = plan_reads(source, snapshot.load_file_cursors(store, source.name))
+    how = _Ingest(keep_cursors=True, since=state.trained_until)
+    report = _ingest_file_source(store, config, source, engine, plan, how)
+    if report.ok and state.learned_until is None:
+        snapshot.mark_learned(store, source.name, now())
+    return report
+
+
 def run_tick(
     config: Config,
     source_names: Sequence[str] = (),
     *,
     engine: PatternEngine | None = None,
 ) -> TickReport:
-    """One microbatch over all (or the named) sources, each committed chunk by chunk."""
+    """One microbatch over all (or the named) sources, each committed chunk by chunk; then
+    retention rollups, and the analysts' read copy is published."""
     selected = [config.source(n) for n in source_names] if source_names else list(config.sources)
     engine = engine or PatternEngine.from_settings(config.patterns)
     reports: list[SourceReport] = []
@@ -238,4 +294,62 @@ def run_tick(
                 report = SourceReport(source.name, errors=[str(exc)])
             report.seconds = time.monotonic() - started
             reports.append(report)
+        roll_up(store, config.retention, now())
+    _publish(config)
     return TickReport(reports)
+
+
+def _publish(config: Config) -> None:
+    target = config.read_copy_path()
+    if target is not None:
+        publish_read_copy(config.store_path(), target)
+
+
+def run_train(
+    config: Config,
+    since: datetime,
+    until: datetime,
+    source_names: Sequence[str] = (),
+    *,
+    progress: ProgressCallback | None = None,
+) -> TickReport:
+    """Backfill ``[since, until)`` from the sources into the store, without alerting (the cold
+    start): counts and patterns are recorded, the range is marked learned, and later ticks
+    skip records older than ``until`` so nothing is counted twice.
+
+    File sources are read whole, from the beginning (``.gz`` rotations included), before their
+    first tick; training a file source that ticks already have read is refused.
+    """
+    if since >= until:
+        raise AIlertError(f"train: --since ({since:%Y-%m-%d %H:%M}) must be before --until")
+    selected = [config.source(n) for n in source_names] if source_names else list(config.sources)
+    engine = PatternEngine.from_settings(config.patterns)
+    reports: list[SourceReport] = []
+    with open_store(config.store_path(), lock_wait=config.tick.store_lock_wait) as store:
+        for source in selected:
+            _check_trainable(store, source, since)
+            plan = plan_reads(source.model_copy(update={"start_at": "beginning"}), [])
+            plan = replace(plan, plans=[replace(p, final=True) for p in plan.plans], retired=[])
+            how = _Ingest(keep_cursors=False, since=since, until=until, progress=progress)
+            started = time.monotonic()
+            report = _ingest_file_source(store, config, source, engine, plan, how)
+            if report.ok:
+                snapshot.mark_trained(store, source.name, since, until)
+            report.seconds = time.monotonic() - started
+            reports.append(report)
+    _publish(config)
+    return TickReport(reports)
+
+
+def _check_trainable(store: Store, source: FileSource, since: datetime) -> None:
+    if any(c.byte_offset > 0 for c in snapshot.load_file_cursors(store, source.name)):
+        raise AIlertError(
+            f"train: source {source.name!r} has already been read by ticks; training backfills "
+            "a source's history before its first tick (its first tick learns from the files)"
+        )
+    state = snapshot.load_state(store, source.name)
+    if state.trained_until is not None and since < state.trained_until:
+        raise AIlertError(
+            f"train: source {source.name!r} is trained up to {state.trained_until:%Y-%m-%d %H:%M}"
+            " UTC; train a later range (--since at or after it) so nothing is counted twice"
+        )

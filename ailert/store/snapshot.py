@@ -9,7 +9,7 @@ all of a batch or none of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import polars as pl
@@ -28,6 +28,9 @@ __all__ = [
     "finish_run",
     "load_book",
     "load_file_cursors",
+    "load_state",
+    "mark_learned",
+    "mark_trained",
     "start_run",
     "summarize",
 ]
@@ -46,6 +49,7 @@ class BatchSummary:
     samples: pl.DataFrame  # pattern_id, ts, message
     records: int
     mapping_failures: int
+    skipped: int = 0  # records outside the requested time range
 
 
 def _bucket_every(bucket: timedelta) -> str:
@@ -53,11 +57,14 @@ def _bucket_every(bucket: timedelta) -> str:
 
 
 def summarize(mined: Mined, bucket: timedelta) -> BatchSummary:
-    """Aggregate a mined batch into what the store keeps."""
+    """Aggregate a mined batch into what the store keeps. Lines left out of mining (outside
+    a requested time range) have no pattern: they are counted in ``skipped``."""
     every = _bucket_every(bucket)
-    per_line = mined.per_line("ts", "pattern_id", "mapping_failed").with_columns(
-        bucket=pl.col("ts").dt.truncate(every)
-    )
+    per_line = mined.per_line("ts", "pattern_id", "mapping_failed")
+    total = per_line.height
+    per_line = per_line.filter(pl.col("pattern_id").is_not_null())
+    skipped = total - per_line.height
+    per_line = per_line.with_columns(bucket=pl.col("ts").dt.truncate(every))
     counts = per_line.group_by("pattern_id", "bucket").agg(n=pl.len())
     seen = per_line.group_by("pattern_id").agg(
         first_seen=pl.col("ts").min(), last_seen=pl.col("ts").max(), n=pl.len()
@@ -77,7 +84,7 @@ def summarize(mined: Mined, bucket: timedelta) -> BatchSummary:
     )
     samples = firsts.select("pattern_id", "ts", message="sample")
     failures = int(per_line["mapping_failed"].sum()) if per_line.height else 0
-    return BatchSummary(counts, patterns, sources, samples, per_line.height, failures)
+    return BatchSummary(counts, patterns, sources, samples, per_line.height, failures, skipped)
 
 
 def load_file_cursors(store: Store, source: str) -> list[FileCursor]:
@@ -89,6 +96,28 @@ def load_book(store: Store, source: str, max_patterns: int) -> PatternBook:
     templates = store.run("snapshot/template_map", params).fetchall()
     patterns = store.run("snapshot/source_patterns", params).fetchall()
     return PatternBook.from_rows(source, max_patterns, templates, patterns)
+
+
+@dataclass(frozen=True)
+class SourceState:
+    learned_until: datetime | None = None
+    trained_from: datetime | None = None
+    trained_until: datetime | None = None
+
+
+def load_state(store: Store, source: str) -> SourceState:
+    rows = store.query("snapshot/source_state", {"source": source})
+    return SourceState(**rows[0]) if rows else SourceState()
+
+
+def mark_learned(store: Store, source: str, at: datetime) -> None:
+    with store.transaction():
+        store.run("snapshot/mark_learned", {"source": source, "at": at})
+
+
+def mark_trained(store: Store, source: str, since: datetime, until: datetime) -> None:
+    with store.transaction():
+        store.run("snapshot/mark_trained", {"source": source, "from": since, "until": until})
 
 
 def start_run(store: Store, source: str) -> int:
