@@ -21,6 +21,7 @@ from datagen.generate import generate_between, render, write_lines
 from tests.conftest import file_source
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+PER_PATTERN = "SELECT source, pattern_id, sum(n) FROM v_counts GROUP BY ALL ORDER BY ALL"
 
 
 def _query(config: Config, sql: str) -> list[tuple[object, ...]]:
@@ -44,7 +45,9 @@ def test_first_tick_is_learning(history: Path, make_config: Callable[..., Config
     assert rows[0][0] > 10
     assert rows[0][1] == 0  # everything the first tick saw is learned, not new
     with history.open("a") as handle:
-        handle.write('{"ts": "2099-01-01T00:00:00Z", "level": "error", "msg": "brand new failure"}\n')
+        handle.write(
+            '{"ts": "2099-01-01T00:00:00Z", "level": "error", "msg": "brand new failure"}\n'
+        )
     run_tick(config)
     new = _query(config, "SELECT template FROM v_new_patterns WHERE is_new")
     assert new == [("brand new failure",)]
@@ -68,9 +71,7 @@ def test_train_backfills_a_range_and_ticks_skip_it(
     assert _query(config, "SELECT count(*) FROM file_cursors") == [(0,)]  # train keeps no cursor
     tick = run_tick(config).sources[0]
     # the tick reads the file from its start, skipping what is older than the trained range's end
-    older = _query(
-        config, "SELECT count(*) FROM runs WHERE outcome = 'ok'"
-    )[0][0]
+    older = _query(config, "SELECT count(*) FROM runs WHERE outcome = 'ok'")[0][0]
     assert older == 2
     assert tick.records + tick.skipped == total
     assert _query(config, "SELECT sum(n) FROM v_counts")[0][0] == trained + tick.records
@@ -78,7 +79,9 @@ def test_train_backfills_a_range_and_ticks_skip_it(
         run_train(config, since - timedelta(days=1), since)
 
 
-def test_train_refuses_an_overlapping_range(history: Path, make_config: Callable[..., Config]) -> None:
+def test_train_refuses_an_overlapping_range(
+    history: Path, make_config: Callable[..., Config]
+) -> None:
     config = make_config(file_source(history, format="json"))
     run_train(config, NOW - timedelta(days=2), NOW - timedelta(days=1))
     with pytest.raises(AIlertError, match="trained up to"):
@@ -92,14 +95,15 @@ def test_rollups_keep_totals_and_are_idempotent(
 ) -> None:
     config = make_config(file_source(history, format="json"), extra="publish: {read_copy: false}")
     run_tick(config)
-    before = _query(config, "SELECT source, pattern_id, sum(n) FROM v_counts GROUP BY ALL ORDER BY ALL")
+    before = _query(config, PER_PATTERN)
     settings = RetentionSettings(minute=timedelta(days=1), hour=timedelta(days=2))
     with open_store(config.store_path()) as store:
         first = roll_up(store, settings, NOW)
         second = roll_up(store, settings, NOW)
-    assert first.minute_rows > 0 and first.hour_rows > 0
+    assert first.minute_rows > 0
+    assert first.hour_rows > 0
     assert second.minute_rows == second.hour_rows == 0
-    after = _query(config, "SELECT source, pattern_id, sum(n) FROM v_counts GROUP BY ALL ORDER BY ALL")
+    after = _query(config, PER_PATTERN)
     assert after == before
     oldest_minute = _query(config, "SELECT min(bucket) FROM pattern_counts")[0][0]
     assert oldest_minute >= NOW - timedelta(days=1, hours=1)
@@ -110,9 +114,7 @@ def test_rollups_keep_totals_and_are_idempotent(
 def test_views_are_documented(history: Path, make_config: Callable[..., Config]) -> None:
     config = make_config(file_source(history, format="json"))
     run_tick(config)
-    views = dict(
-        _query(config, "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal")
-    )
+    views = dict(_query(config, "SELECT view_name, comment FROM duckdb_views() WHERE NOT internal"))
     for name in ("v_pattern_timeline", "v_new_patterns", "v_findings", "v_counts"):
         assert views.get(name), f"{name} has no COMMENT"
     tables = dict(_query(config, "SELECT table_name, comment FROM duckdb_tables()"))
@@ -127,7 +129,8 @@ def test_an_open_read_copy_does_not_stop_ticks(
     config = make_config(file_source(history, format="json"))
     run_tick(config)
     copy = config.read_copy_path()
-    assert copy is not None and copy.exists()
+    assert copy is not None
+    assert copy.exists()
     analyst = subprocess.Popen(
         [sys.executable, "-c",
          f"import duckdb,time; c=duckdb.connect({str(copy)!r}, read_only=True); "
@@ -147,4 +150,6 @@ def test_an_open_read_copy_does_not_stop_ticks(
         assert analyst.stdout is not None
         analyst.stdout.close()
     with duckdb.connect(str(copy), read_only=True) as con:
-        assert con.execute("SELECT sum(total) FROM patterns").fetchall()[0][0] == seen_by_analyst + 1
+        assert (
+            con.execute("SELECT sum(total) FROM patterns").fetchall()[0][0] == seen_by_analyst + 1
+        )
