@@ -1,8 +1,9 @@
 """Batch mode (``ailert parse``): lines in, ``line,pattern_id,template`` out, in input order.
 
-It runs the very engine ``tick`` runs (:func:`ailert.pipeline.mine_bytes` with an in-memory
-pattern book), fed in chunks — of bytes by default, or of ``chunk_lines`` lines to exercise
-the incremental path — so the result must not depend on how the input was cut.
+It runs the very engine ``tick`` runs (``decode_lines`` then
+:func:`ailert.pipeline.mine_lines`, with an in-memory pattern book), fed in chunks — of bytes by
+default, or of ``chunk_lines`` lines to exercise the incremental path — so the result must not
+depend on how the input was cut.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
@@ -19,7 +21,8 @@ import polars as pl
 
 from ailert.config import MappingConfig, PatternSettings
 from ailert.patterns.engine import PatternBook, PatternEngine
-from ailert.pipeline import mine_bytes
+from ailert.pipeline import mine_lines
+from ailert.sources.lines import LineStats, decode_lines
 
 __all__ = ["ParseStats", "iter_blocks", "parse_stream"]
 
@@ -85,6 +88,27 @@ def _write_csv(rows: pl.DataFrame, out: TextIO) -> None:
     out.write(buffer.getvalue().decode("utf-8"))
 
 
+class _Writer:
+    """Output rows as CSV (header first) or as one JSON array."""
+
+    def __init__(self, out: TextIO, fmt: Literal["csv", "json"]) -> None:
+        self.out, self.fmt, self.first = out, fmt, True
+        out.write("line,pattern_id,template\n" if fmt == "csv" else "[")
+
+    def write(self, rows: pl.DataFrame) -> None:
+        if self.fmt == "csv":
+            _write_csv(rows, self.out)
+            return
+        for row in rows.iter_rows(named=True):
+            self.out.write(("\n" if self.first else ",\n") + json.dumps(row, ensure_ascii=False))
+            self.first = False
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("\n]\n")
+        self.out.flush()
+
+
 def parse_stream(
     stream: BinaryIO,
     out: TextIO,
@@ -101,35 +125,35 @@ def parse_stream(
     book = PatternBook(source, settings.max_patterns_per_source)
     mapping = mapping or MappingConfig()
     ingest = datetime.now(UTC)
-    seq = 0
-    records = 0
-    first = True
-    if fmt == "csv":
-        out.write("line,pattern_id,template\n")
-    else:
-        out.write("[")
-    for block in iter_blocks(stream, chunk_lines):
-        mined, stats = mine_bytes(
-            block,
-            source=source,
-            mapping=mapping,
-            engine=engine,
-            book=book,
-            ingest_ts=ingest,
-            first_seq=seq,
-        )
-        book.commit()
-        seq += stats.lines_read
-        rows = mined.per_line("pattern_id", "pattern_template").select(
-            line=pl.col("seq") + 1, pattern_id="pattern_id", template="pattern_template"
-        )
-        records += rows.height
-        if fmt == "csv":
-            _write_csv(rows, out)
-        else:
-            for row in rows.iter_rows(named=True):
-                out.write(("\n" if first else ",\n") + json.dumps(row, ensure_ascii=False))
-                first = False
-    if fmt == "json":
-        out.write("\n]\n")
+    blocks = iter_blocks(stream, chunk_lines)
+    cap = settings.max_line_length
+
+    def decode_next(first_seq: int) -> tuple[pl.DataFrame, LineStats] | None:
+        block = next(blocks, None)
+        return None if block is None else decode_lines(block, "utf-8", cap, first_seq)
+
+    seq = records = 0
+    writer = _Writer(out, fmt)
+    # reading and decoding the next block, and writing the previous one, overlap with mining
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="ailert-parse") as pool:
+        decoding: Future[tuple[pl.DataFrame, LineStats] | None] = pool.submit(decode_next, 0)
+        writing: Future[None] | None = None
+        while (decoded := decoding.result()) is not None:
+            lines, stats = decoded
+            seq += stats.lines_read
+            decoding = pool.submit(decode_next, seq)
+            mined = mine_lines(
+                lines, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest
+            )
+            book.commit()
+            rows = mined.per_line("pattern_id", "pattern_template").select(
+                line=pl.col("seq") + 1, pattern_id="pattern_id", template="pattern_template"
+            )
+            records += rows.height
+            if writing is not None:
+                writing.result()
+            writing = pool.submit(writer.write, rows)
+        if writing is not None:
+            writing.result()
+    writer.close()
     return ParseStats(seq, records, len(book.patterns))
