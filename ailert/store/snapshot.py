@@ -8,9 +8,10 @@ all of a batch or none of it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
@@ -154,9 +155,14 @@ def commit_batch(
     summary: BatchSummary | None,
     book: PatternBook,
     stats: LineStats,
-    cursors: list[FileCursor],
+    cursors: Sequence[FileCursor] = (),
+    also: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> int:
-    """Write a batch and move its cursors in one transaction; returns new patterns committed."""
+    """Write a batch and move its cursors in one transaction; returns new patterns committed.
+
+    ``also``: more ``(sql file name, params)`` statements for the same transaction — how a
+    source that is not a file moves its own cursor together with the counts it covers.
+    """
     new_patterns = len(book.pending_patterns)
     con = store.con
     try:
@@ -175,6 +181,8 @@ def commit_batch(
                 store.run("snapshot/insert_samples", {**params, "max_samples": MAX_SAMPLES})
             for cursor in cursors:
                 store.run("snapshot/upsert_file_cursor", _cursor_params(source, cursor))
+            for name, extra in also:
+                store.run(name, extra)
             store.run(
                 "snapshot/add_to_run",
                 {
