@@ -12,7 +12,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeAlias
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -166,7 +166,18 @@ class FileSource(MappingConfig):
         return MappingConfig(**{k: getattr(self, k) for k in MappingConfig.model_fields})
 
 
-SourceConfig = Annotated[FileSource, Field(discriminator="type")]
+# The pull sources' models inherit MappingConfig, so they are imported once it exists.
+from ailert.sources.models import (  # noqa: E402
+    PULL_SOURCE_TYPES,
+    HttpSource,
+    LokiSource,
+    PrometheusSource,
+    SqlSource,
+)
+
+#: Any one configured source (``type`` picks the model).
+SourceModel: TypeAlias = FileSource | LokiSource | PrometheusSource | SqlSource | HttpSource
+SourceConfig = Annotated[SourceModel, Field(discriminator="type")]
 
 
 class Config(_Model):
@@ -182,7 +193,7 @@ class Config(_Model):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: list[FileSource]) -> list[FileSource]:
+    def _unique_names(cls, sources: list[SourceModel]) -> list[SourceModel]:
         seen: set[str] = set()
         for source in sources:
             if source.name in seen:
@@ -209,7 +220,7 @@ class Config(_Model):
             return self.path.parent / target
         return store.with_name(store.stem + ".read" + store.suffix)
 
-    def source(self, name: str) -> FileSource:
+    def source(self, name: str) -> SourceModel:
         for source in self.sources:
             if source.name == name:
                 return source
@@ -259,7 +270,7 @@ def _format_location(loc: tuple[int | str, ...], data: Any) -> str:
             node = node[item] if isinstance(node, list) and item < len(node) else None
         elif isinstance(node, list | type(None)) or (isinstance(node, dict) and item not in node):
             # discriminator tags (e.g. 'file') are not keys of the document
-            if isinstance(node, dict) and item not in node and item in {"file"}:
+            if isinstance(node, dict) and item not in node and item in {"file", *PULL_SOURCE_TYPES}:
                 continue
             parts.append(f".{item}" if parts else str(item))
             node = None

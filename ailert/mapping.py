@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import duckdb
 import polars as pl
@@ -27,7 +28,7 @@ from ailert.patterns.levels import detect_level, escape_regex, level_lookup, nor
 from ailert.schemas import LABELS, RECORD_COLUMNS, validate_records
 from ailert.timeparse import UTC_NS, as_utc, check_timezone, parse_rfc3164, parse_timestamp
 
-__all__ = ["DEFAULT_FIELDS", "SYSLOG_LABELS", "map_lines"]
+__all__ = ["DEFAULT_FIELDS", "GIVEN_COLUMNS", "SYSLOG_LABELS", "map_lines"]
 
 #: Field names tried in order (JSON keys, logfmt keys) when ``fields`` does not name one.
 DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
@@ -35,6 +36,8 @@ DEFAULT_FIELDS: dict[str, tuple[str, ...]] = {
     "level": ("level", "severity", "lvl"),
     "message": ("msg", "message", "log"),
 }
+#: Record columns a source may give with its lines (see :func:`map_lines`).
+GIVEN_COLUMNS: tuple[str, ...] = ("ts", "level", "labels")
 #: Labels a syslog mapping can keep.
 SYSLOG_LABELS: tuple[str, ...] = ("host", "app", "procid", "msgid")
 
@@ -90,7 +93,12 @@ _Builder = Callable[[pl.DataFrame, MappingConfig, datetime], tuple[pl.LazyFrame,
 
 
 def map_lines(
-    lines: pl.DataFrame, source: str, mapping: MappingConfig, ingest_ts: datetime
+    lines: pl.DataFrame,
+    source: str,
+    mapping: MappingConfig,
+    ingest_ts: datetime,
+    *,
+    given_ts: Literal["fallback", "first"] = "fallback",
 ) -> pl.DataFrame:
     """Map raw lines to records; every input row comes out, in order, with its other columns.
 
@@ -100,20 +108,47 @@ def map_lines(
     A line that does not fit the format keeps the raw line as message, ``ingest_ts`` as ts and
     level ``unknown``; a line that fits but has no parseable timestamp gets ``ingest_ts`` too.
     Raises MappingError for an unusable mapping (bad regex, unknown timezone or format, …).
+
+    Columns a source already knows (see :data:`GIVEN_COLUMNS`) are honoured: ``ts``
+    (Datetime) is used where the mapping finds no timestamp — or before it, with
+    ``given_ts="first"`` (a structured row's own time column); ``level`` (a raw level value)
+    wins over the level found in the line where it is not null; ``labels`` come before the
+    labels the mapping takes from the line. ``value`` (metrics) is carried through.
     """
     _check_input(lines)
     _check_mapping(mapping)
+    given = [c for c in GIVEN_COLUMNS if c in lines.columns]
+    carried = [c for c in lines.columns if c not in given]
+    lines = lines.rename({c: f"{_TMP}given_{c}" for c in given})
     builder = _BUILDERS[mapping.format]
     frame, parts = builder(lines, mapping, ingest_ts)
     ingest = pl.lit(as_utc(ingest_ts)).cast(UTC_NS)
     ok = pl.col(f"{_TMP}ok")
+    mapped_ts = pl.when(ok).then(parts.ts.cast(UTC_NS))
+    level = pl.when(ok).then(parts.level).otherwise(pl.lit("unknown"))
+    if "ts" in given:
+        own = pl.col(f"{_TMP}given_ts").cast(UTC_NS)
+        ts = (
+            pl.coalesce(own, mapped_ts, ingest)
+            if given_ts == "first"
+            else pl.coalesce(mapped_ts, own, ingest)
+        )
+    else:
+        ts = pl.coalesce(mapped_ts, ingest)
+    if "level" in given:
+        raw_level = pl.col(f"{_TMP}given_level")
+        level = (
+            pl.when(raw_level.is_not_null())
+            .then(normalize_level(raw_level, mapping.level_map))
+            .otherwise(level)
+        )
     label_columns = [f"{_TMP}label_value{i}" for i in range(len(parts.labels))]
     mapped = (
         frame.with_columns(parts.ok.fill_null(False).alias(f"{_TMP}ok"))
         .with_columns(
-            pl.coalesce(pl.when(ok).then(parts.ts.cast(UTC_NS)), ingest).alias("ts"),
+            ts.alias("ts"),
             pl.lit(source, dtype=pl.String).alias("source"),
-            pl.when(ok).then(parts.level).otherwise(pl.lit("unknown")).alias("level"),
+            level.alias("level"),
             pl.when(ok)
             .then(parts.message.fill_null(""))
             .otherwise(pl.col("line").fill_null(""))
@@ -125,23 +160,48 @@ def map_lines(
             ],
         )
         .select(
-            *lines.columns, "ts", "source", "level", "message", "mapping_failed", *label_columns
+            *carried,
+            "ts",
+            "source",
+            "level",
+            "message",
+            "mapping_failed",
+            *label_columns,
+            *([f"{_TMP}given_labels"] if "labels" in given else []),
         )
         .collect()
     )
     labels = _label_lists(
         [mapped[c] for c in label_columns], [k for k, _ in parts.labels], mapped.height
     )
-    records = mapped.with_columns(labels).select(*lines.columns, *RECORD_COLUMNS)
+    if "labels" in given:
+        own_labels = mapped[f"{_TMP}given_labels"].cast(LABELS).fill_null([]).alias("labels")
+        labels = own_labels if not parts.labels else _concat_labels(own_labels, labels)
+    records = mapped.with_columns(labels).select(*carried, *RECORD_COLUMNS)
     return validate_records(records)
+
+
+def _concat_labels(first: pl.Series, then: pl.Series) -> pl.Series:
+    """Row by row, the labels of ``first`` followed by those of ``then``."""
+    joined = pl.DataFrame({"a": first, "b": then}).select(pl.concat_list("a", "b").alias("labels"))
+    return joined.to_series().cast(LABELS)
 
 
 def _check_input(lines: pl.DataFrame) -> None:
     if "line" not in lines.columns or lines.schema["line"] != pl.String:
         raise ValueError(f"map_lines needs a String column 'line', got schema {lines.schema}")
-    clash = [c for c in lines.columns if c in RECORD_COLUMNS or c.startswith(_TMP)]
+    clash = [
+        c
+        for c in lines.columns
+        if (c in RECORD_COLUMNS and c not in GIVEN_COLUMNS) or c.startswith(_TMP)
+    ]
     if clash:
         raise ValueError(f"map_lines input has columns that records would overwrite: {clash}")
+    schema = lines.schema
+    if "ts" in schema and not isinstance(schema["ts"], pl.Datetime):
+        raise ValueError(f"map_lines: a given 'ts' column must be a Datetime, got {schema['ts']}")
+    if "labels" in schema and schema["labels"] != LABELS:
+        raise ValueError(f"map_lines: a given 'labels' column must be {LABELS}")
 
 
 def _check_mapping(mapping: MappingConfig) -> None:

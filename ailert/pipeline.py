@@ -289,7 +289,12 @@ def run_tick(
         for source in selected:
             started = time.monotonic()
             try:
-                report = _tick_file_source(store, config, source, engine)
+                if isinstance(source, FileSource):
+                    report = _tick_file_source(store, config, source, engine)
+                else:  # loki, prometheus, sql, http
+                    from ailert.sources.pull import tick_pull_source
+
+                    report = tick_pull_source(store, config, source, engine)
             except AIlertError as exc:
                 report = SourceReport(source.name, errors=[str(exc)])
             report.seconds = time.monotonic() - started
@@ -327,6 +332,14 @@ def run_train(
     reports: list[SourceReport] = []
     with open_store(config.store_path(), lock_wait=config.tick.store_lock_wait) as store:
         for source in selected:
+            if not isinstance(source, FileSource):  # loki, prometheus, sql, http
+                from ailert.sources.pull import train_pull_source
+
+                started = time.monotonic()
+                report = train_pull_source(store, config, source, engine, since, until)
+                report.seconds = time.monotonic() - started
+                reports.append(report)
+                continue
             _check_trainable(store, source, since)
             plan = plan_reads(source.model_copy(update={"start_at": "beginning"}), [])
             plan = replace(plan, plans=[replace(p, final=True) for p in plan.plans], retired=[])

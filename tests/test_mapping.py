@@ -94,8 +94,8 @@ def test_input_without_line_column_is_rejected() -> None:
 
 
 def test_input_column_clashing_with_records_is_rejected() -> None:
-    with pytest.raises(ValueError, match="level"):
-        map_lines(pl.DataFrame({"line": ["x"], "level": ["y"]}), "app", MappingConfig(), INGEST)
+    with pytest.raises(ValueError, match="message"):
+        map_lines(pl.DataFrame({"line": ["x"], "message": ["y"]}), "app", MappingConfig(), INGEST)
 
 
 def test_naive_ingest_ts_is_utc() -> None:
