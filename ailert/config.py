@@ -21,6 +21,7 @@ from ailert.errors import ConfigError
 
 __all__ = [
     "Config",
+    "DetectSettings",
     "FileSource",
     "MappingConfig",
     "MaskRule",
@@ -100,6 +101,22 @@ class PublishSettings(_Model):
     path: str | None = None  # default: <store>.read.duckdb beside the store
 
 
+CHANGE_KINDS = ("new", "gone", "rate_shift", "level_drift", "format_drift")
+
+
+class DetectSettings(_Model):
+    """``detect:`` — what each tick's change detection compares (see ``ailert diff``)."""
+
+    window: Duration = timedelta(minutes=15)
+    baseline: str = "previous"
+    kinds: list[Literal["new", "gone", "rate_shift", "level_drift", "format_drift"]] = Field(
+        default_factory=lambda: list(CHANGE_KINDS)  # type: ignore[arg-type]
+    )
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+    _durations = _duration_validator("window")
+
+
 class MaskRule(_Model):
     """A user-defined mask rule: every match of ``regex`` becomes ``replace``."""
 
@@ -176,6 +193,7 @@ class Config(_Model):
     tick: TickSettings = Field(default_factory=TickSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sources: list[SourceConfig] = Field(default_factory=list)
     path: Path | None = Field(default=None, exclude=True)
