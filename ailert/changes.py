@@ -36,10 +36,11 @@ def diff_thresholds(settings: DetectSettings) -> DiffThresholds:
 
 
 def tick_window(now: datetime, settings: DetectSettings, bucket: timedelta) -> Window:
-    """The last ``settings.window``, ending at the start of the current (incomplete) bucket."""
+    """The last ``settings.window`` up to the end of the current bucket, so a pattern that
+    appears now is found by this tick, not the next one."""
     step = int(bucket.total_seconds())
     epoch = int(now.astimezone(UTC).timestamp())
-    end = datetime.fromtimestamp(epoch - epoch % step, UTC)
+    end = datetime.fromtimestamp(epoch - epoch % step + step, UTC)
     return Window(end - settings.window, end)
 
 

@@ -5,22 +5,19 @@ renders the result (a table, or one JSON document with ``--json``). Errors print
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
 from ailert import __version__
+from ailert.cli_alerts import register as register_alert_commands
+from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
 from ailert.config import Config, MappingConfig, PatternSettings, load_config
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
 from ailert.window import parse_since
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="AIlert: discovers log patterns, notices what changed, alerts through Alertmanager.",
@@ -30,28 +27,6 @@ app = typer.Typer(
 )
 
 LEVEL_ORDER = ("trace", "debug", "info", "warn", "error", "fatal")
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Config file (default: $AILERT_CONFIG, then ./ailert.yaml)."
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn AIlertError (and a bad --since) into ``Error: …`` on stderr and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (AIlertError, ValueError) as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -117,13 +92,19 @@ def tick(
         for s in report.sources
     ]
     findings = [_finding_row(f) for f in report.findings]
+    alerts = report.alerts.to_dict() if report.alerts is not None else None
     if as_json:
-        emit_json({"ok": report.ok, "sources": rows, "findings": findings})
+        emit_json({"ok": report.ok, "sources": rows, "findings": findings, "alerts": alerts})
     else:
         emit(rows, ["source", "lines", "records", "patterns", "new", "mapping_failures", "seconds"])
         if findings:
             typer.echo("\nfindings")
             emit(findings, FINDING_COLUMNS)
+        if alerts and (alerts["fired"] or alerts["resolved"]):
+            typer.echo("\nalerts")
+            changed = [{**a, "change": "fired"} for a in alerts["fired"]]
+            changed += [{**a, "change": "resolved"} for a in alerts["resolved"]]
+            emit(changed, ["change", *ALERT_COLUMNS])
         for s in report.sources:
             for warning in s.warnings:
                 typer.echo(f"Warning: {s.source}: {warning}", err=True)
@@ -142,6 +123,9 @@ FINDING_COLUMNS = [
     "score",
     "template",
 ]
+
+
+ALERT_COLUMNS = ["alertname", "severity", "source", "pattern_hash", "count", "template"]
 
 
 def _finding_row(finding: Any) -> dict[str, Any]:
@@ -458,6 +442,9 @@ def demo(
     result = run_demo(store, logs, out=None if as_json else sys.stdout)
     if as_json:
         emit_json(result)
+
+
+register_alert_commands(app)
 
 
 def main() -> None:

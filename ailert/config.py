@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ailert.errors import ConfigError
+from ailert.notify.settings import AlertingSettings, AlertmanagerSettings, ServeSettings
 
 __all__ = [
     "Config",
@@ -196,6 +197,9 @@ class Config(_Model):
     detect: DetectSettings = Field(default_factory=DetectSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sources: list[SourceConfig] = Field(default_factory=list)
+    alertmanager: AlertmanagerSettings | None = None
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("sources")

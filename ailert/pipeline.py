@@ -1,5 +1,5 @@
 """The spine of a tick: read → decode → map → mine → snapshot, per source, per chunk; then
-retention, change detection (→ findings) and the published read copy.
+retention, change detection (→ findings), alerting (→ Alertmanager) and the published read copy.
 
 Each chunk of a source is committed with its cursor in one transaction (see
 :mod:`ailert.store.snapshot`), so a tick killed anywhere and rerun counts every line once.
@@ -23,6 +23,7 @@ from ailert.config import Config, FileSource, MappingConfig
 from ailert.diff import Finding, Window
 from ailert.errors import AIlertError, SourceError
 from ailert.mapping import map_lines
+from ailert.notify.alerts import AlertReport, process_findings
 from ailert.patterns.engine import NewPattern, PatternBook, PatternEngine
 from ailert.sources.file import ReadPlan, plan_reads, read_chunks
 from ailert.sources.lines import LineStats, decode_lines, join_multiline
@@ -86,6 +87,7 @@ class TickReport:
     sources: list[SourceReport]
     findings: list[Finding] = field(default_factory=list)
     window: Window | None = None
+    alerts: AlertReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -313,8 +315,9 @@ def run_tick(
             store, config.detect, config.tick.bucket, moment
         )
         store_findings(store, window, baseline, findings, moment)
+        alerts = process_findings(store, config, findings, moment)
     _publish(config)
-    return TickReport(reports, findings, window)
+    return TickReport(reports, findings, window, alerts)
 
 
 def _publish(config: Config) -> None:
