@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import polars as pl
 
@@ -240,10 +240,10 @@ def _ingest_file_source(
                     if chunk.data:
                         mined, stats = mine_bytes(
                             chunk.data, source=source.name, mapping=mapping, engine=engine,
-                            book=book, ingest_ts=datetime.now(UTC), encoding=source.encoding,
+                            book=book, ingest_ts=now(), encoding=source.encoding,
                             multiline=multiline, since=how.since, until=how.until,
                         )  # fmt: skip
-                        summary = snapshot.summarize(mined, config.tick.bucket)
+                        summary = snapshot.summarize(mined, config.tick.bucket, source.format)
                         seen.update(summary.patterns["pattern_id"].cast(pl.String).to_list())
                     new = list(book.pending_patterns)
                     snapshot.commit_batch(
