@@ -5,22 +5,19 @@ renders the result (a table, or one JSON document with ``--json``). Errors print
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, Literal, ParamSpec, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
 from ailert import __version__
+from ailert.cli_alerts import register as register_alert_commands
+from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
 from ailert.config import Config, MappingConfig, PatternSettings, load_config
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
 from ailert.window import parse_since
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="AIlert: discovers log patterns, notices what changed, alerts through Alertmanager.",
@@ -30,28 +27,6 @@ app = typer.Typer(
 )
 
 LEVEL_ORDER = ("trace", "debug", "info", "warn", "error", "fatal")
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Config file (default: $AILERT_CONFIG, then ./ailert.yaml)."
-    ),
-]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
-
-
-def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn AIlertError (and a bad --since) into ``Error: …`` on stderr and exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except (AIlertError, ValueError) as exc:
-            typer.echo(f"Error: {exc}", err=True)
-            raise typer.Exit(1) from None
-
-    return wrapper
 
 
 def _version(value: bool) -> None:
@@ -116,10 +91,20 @@ def tick(
         }
         for s in report.sources
     ]
+    findings = [_finding_row(f) for f in report.findings]
+    alerts = report.alerts.to_dict() if report.alerts is not None else None
     if as_json:
-        emit_json({"ok": report.ok, "sources": rows})
+        emit_json({"ok": report.ok, "sources": rows, "findings": findings, "alerts": alerts})
     else:
         emit(rows, ["source", "lines", "records", "patterns", "new", "mapping_failures", "seconds"])
+        if findings:
+            typer.echo("\nfindings")
+            emit(findings, FINDING_COLUMNS)
+        if alerts and (alerts["fired"] or alerts["resolved"]):
+            typer.echo("\nalerts")
+            changed = [{**a, "change": "fired"} for a in alerts["fired"]]
+            changed += [{**a, "change": "resolved"} for a in alerts["resolved"]]
+            emit(changed, ["change", *ALERT_COLUMNS])
         for s in report.sources:
             for warning in s.warnings:
                 typer.echo(f"Warning: {s.source}: {warning}", err=True)
@@ -127,6 +112,29 @@ def tick(
                 typer.echo(f"Error: {s.source}: {error}", err=True)
     if not report.ok:
         raise typer.Exit(1)
+
+
+FINDING_COLUMNS = [
+    "kind",
+    "source",
+    "level",
+    "current_count",
+    "baseline_count",
+    "score",
+    "template",
+]
+
+
+ALERT_COLUMNS = ["alertname", "severity", "source", "pattern_hash", "count", "template"]
+
+
+def _finding_row(finding: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    row = asdict(finding)
+    row["kind"] = str(finding.kind)
+    row["score"] = round(finding.score, 2)
+    return row
 
 
 def _open_read(cfg: Config) -> Any:
@@ -271,6 +279,99 @@ def parse(
 
 @app.command()
 @handle_errors
+def diff(
+    since: Annotated[
+        str, typer.Option("--since", help="Window start: a duration back (7d, 90m) or an ISO time.")
+    ] = "1h",
+    until: Annotated[
+        str | None, typer.Option("--until", help="Window end (ISO time; default now).")
+    ] = None,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline", help="previous | 1d-ago | 1w-ago | <duration>-ago | START..END (ISO)."
+        ),
+    ] = "previous",
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+    ] = None,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", "-k", help="Only these kinds (repeatable or comma-separated)."),
+    ] = None,
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Exit 3 when a finding of these kinds exists (KIND[,KIND])."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table (default), json or markdown.")
+    ] = "table",
+    config: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """What changed in a window compared with a baseline: new, gone, rate_shift, level_drift,
+    format_drift."""
+    from ailert.changes import diff_thresholds
+    from ailert.diff import Window, detect_changes, resolve_baseline
+    from ailert.window import now, parse_instant
+
+    if fmt not in ("table", "json", "markdown"):
+        raise typer.BadParameter("expected table, json or markdown", param_hint="--format")
+    cfg = load_config(config)
+    end = parse_instant(until) if until else now()
+    window = Window(parse_since(since, end), end)
+    base = Window(*resolve_baseline(baseline, window.start, window.end))
+    kinds = [k for item in kind or [] for k in item.split(",") if k] or None
+    gates = {k for k in (fail_on or "").split(",") if k}
+    with _open_read(cfg) as store:
+        findings = detect_changes(
+            store.con, window, base, kinds=kinds, sources=source or None,
+            thresholds=diff_thresholds(cfg.detect),
+        )  # fmt: skip
+    rows = [_finding_row(f) for f in findings]
+    document = {
+        "window": {"start": window.start, "end": window.end},
+        "baseline": {"start": base.start, "end": base.end, "spec": baseline},
+        "findings": rows,
+    }
+    if as_json or fmt == "json":
+        emit_json(document)
+    elif fmt == "markdown":
+        typer.echo(_markdown(document))
+    else:
+        typer.echo(
+            f"window {window.start:%Y-%m-%d %H:%M} .. {window.end:%Y-%m-%d %H:%M} UTC, "
+            f"baseline {base.start:%Y-%m-%d %H:%M} .. {base.end:%Y-%m-%d %H:%M} ({baseline})"
+        )
+        emit(rows, FINDING_COLUMNS, empty="No changes.")
+    if gates and any(f.kind in gates for f in findings):
+        raise typer.Exit(3)
+
+
+def _markdown(document: dict[str, Any]) -> str:
+    """Findings as a Markdown table for a ticket (cells escaped: ``|`` and newlines)."""
+    from ailert.output import format_cell
+
+    window, base = document["window"], document["baseline"]
+    lines = [
+        f"**AIlert diff** — window {window['start']:%Y-%m-%d %H:%M} to {window['end']:%H:%M} UTC "
+        f"vs baseline {base['start']:%Y-%m-%d %H:%M} to {base['end']:%H:%M} UTC ({base['spec']})",
+        "",
+        "| " + " | ".join(FINDING_COLUMNS) + " |",
+        "|" + "---|" * len(FINDING_COLUMNS),
+    ]
+    for row in document["findings"]:
+        cells = [format_cell(row.get(c)).replace("|", "\\|") for c in FINDING_COLUMNS]
+        lines.append("| " + " | ".join(cells) + " |")
+    if not document["findings"]:
+        lines.append("| " + " | ".join(["—"] * len(FINDING_COLUMNS)) + " |")
+    return "\n".join(lines)
+
+
+@app.command()
+@handle_errors
 def train(
     since: Annotated[
         str, typer.Option("--since", help="Start: a duration back (7d) or an ISO time.")
@@ -341,6 +442,9 @@ def demo(
     result = run_demo(store, logs, out=None if as_json else sys.stdout)
     if as_json:
         emit_json(result)
+
+
+register_alert_commands(app)
 
 
 def main() -> None:

@@ -18,9 +18,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ailert.errors import ConfigError
+from ailert.notify.settings import AlertingSettings, AlertmanagerSettings, ServeSettings
 
 __all__ = [
     "Config",
+    "DetectSettings",
     "FileSource",
     "MappingConfig",
     "MaskRule",
@@ -98,6 +100,22 @@ class PublishSettings(_Model):
 
     read_copy: bool = True
     path: str | None = None  # default: <store>.read.duckdb beside the store
+
+
+CHANGE_KINDS = ("new", "gone", "rate_shift", "level_drift", "format_drift")
+
+
+class DetectSettings(_Model):
+    """``detect:`` — what each tick's change detection compares (see ``ailert diff``)."""
+
+    window: Duration = timedelta(minutes=15)
+    baseline: str = "previous"
+    kinds: list[Literal["new", "gone", "rate_shift", "level_drift", "format_drift"]] = Field(
+        default_factory=lambda: list(CHANGE_KINDS)  # type: ignore[arg-type]
+    )
+    thresholds: dict[str, float] = Field(default_factory=dict)
+
+    _durations = _duration_validator("window")
 
 
 class MaskRule(_Model):
@@ -187,8 +205,12 @@ class Config(_Model):
     tick: TickSettings = Field(default_factory=TickSettings)
     patterns: PatternSettings = Field(default_factory=PatternSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     sources: list[SourceConfig] = Field(default_factory=list)
+    alertmanager: AlertmanagerSettings | None = None
+    alerting: AlertingSettings = Field(default_factory=AlertingSettings)
+    serve: ServeSettings = Field(default_factory=ServeSettings)
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("sources")

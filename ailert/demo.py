@@ -101,6 +101,12 @@ def run_demo(store: Path, logs: Path, out: TextIO | None) -> dict[str, Any]:
         for s in second.sources
         for p in s.new_patterns
     ]
+    findings = [
+        {"kind": str(f.kind), "source": f.source, "level": f.level, "template": f.template,
+         "current_count": f.current_count, "baseline_count": f.baseline_count,
+         "score": round(f.score, 2)}
+        for f in second.findings
+    ]  # fmt: skip
     summary = {
         "store": str(store),
         "config": str(config_path),
@@ -108,10 +114,14 @@ def run_demo(store: Path, logs: Path, out: TextIO | None) -> dict[str, Any]:
         "first_tick": _rows(steady),
         "second_tick": _rows(second),
         "new_in_second_tick": new,
+        "findings_in_second_tick": findings,
         "injected_new_templates": list(incident.new_template_ids),
     }
     if out is not None:
-        first_new = new[0]["pattern_id"] if new else "PATTERN_ID"
+        severity = ("fatal", "error", "warn", "info", "debug", "trace", "unknown")
+        ranked = sorted(new, key=lambda row: severity.index(row["level"]))
+        first_new = ranked[0]["pattern_id"] if ranked else "PATTERN_ID"
+        read_copy = config.read_copy_path()
         out.write(
             f"Wrote two hours of sample logs to {logs}/\n"
             "(api: plain, auth: syslog, worker: JSON).\n\n"
@@ -126,10 +136,18 @@ def run_demo(store: Path, logs: Path, out: TextIO | None) -> dict[str, Any]:
         emit(_rows(second), ["source", "lines", "records", "patterns", "new"], out=out)
         out.write("\nNew patterns in tick 2:\n")
         emit(new, ["pattern_id", "source", "level", "template"], out=out, empty="(none)")
+        out.write("\nWhat changed (tick 2's change detection, last 15 minutes vs the 15 before):\n")
+        emit(
+            findings,
+            ["kind", "source", "level", "current_count", "baseline_count", "score", "template"],
+            out=out,
+            empty="(nothing)",
+        )
         out.write(
             f"\nThe store is {store}. Next:\n"
             f"  ailert patterns --config {config_path} --level warn\n"
             f"  ailert show {first_new} --config {config_path}\n"
-            f'  duckdb -readonly {store} "SELECT * FROM patterns ORDER BY total DESC LIMIT 10"\n'
+            f"  ailert diff --config {config_path} --since 10m --format markdown\n"
+            f"  analysts: open {read_copy} (the published read copy) with duckdb\n"
         )
     return summary

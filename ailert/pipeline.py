@@ -1,4 +1,5 @@
-"""The spine of a tick: read → decode → map → mine → snapshot, per source, per chunk.
+"""The spine of a tick: read → decode → map → mine → snapshot, per source, per chunk; then
+retention, change detection (→ findings), alerting (→ Alertmanager) and the published read copy.
 
 Each chunk of a source is committed with its cursor in one transaction (see
 :mod:`ailert.store.snapshot`), so a tick killed anywhere and rerun counts every line once.
@@ -13,13 +14,16 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 
 import polars as pl
 
+from ailert.changes import detect_for_tick, store_findings
 from ailert.config import Config, FileSource, MappingConfig
+from ailert.diff import Finding, Window
 from ailert.errors import AIlertError, SourceError
 from ailert.mapping import map_lines
+from ailert.notify.alerts import AlertReport, process_findings
 from ailert.patterns.engine import NewPattern, PatternBook, PatternEngine
 from ailert.sources.file import ReadPlan, plan_reads, read_chunks
 from ailert.sources.lines import LineStats, decode_lines, join_multiline
@@ -51,6 +55,7 @@ class SourceReport:
     blank_lines: int = 0
     long_lines: int = 0
     skipped: int = 0
+    last_ts: datetime | None = None
     files: int = 0
     patterns_seen: int = 0
     new_patterns: list[NewPattern] = field(default_factory=list)
@@ -71,11 +76,18 @@ class SourceReport:
             self.records += summary.records
             self.mapping_failures += summary.mapping_failures
             self.skipped += summary.skipped
+            if summary.records:
+                latest = summary.patterns["last_seen"].max()
+                if isinstance(latest, datetime):
+                    self.last_ts = latest if self.last_ts is None else max(self.last_ts, latest)
 
 
 @dataclass
 class TickReport:
     sources: list[SourceReport]
+    findings: list[Finding] = field(default_factory=list)
+    window: Window | None = None
+    alerts: AlertReport | None = None
 
     @property
     def ok(self) -> bool:
@@ -228,10 +240,10 @@ def _ingest_file_source(
                     if chunk.data:
                         mined, stats = mine_bytes(
                             chunk.data, source=source.name, mapping=mapping, engine=engine,
-                            book=book, ingest_ts=datetime.now(UTC), encoding=source.encoding,
+                            book=book, ingest_ts=now(), encoding=source.encoding,
                             multiline=multiline, since=how.since, until=how.until,
                         )  # fmt: skip
-                        summary = snapshot.summarize(mined, config.tick.bucket)
+                        summary = snapshot.summarize(mined, config.tick.bucket, source.format)
                         seen.update(summary.patterns["pattern_id"].cast(pl.String).to_list())
                     new = list(book.pending_patterns)
                     snapshot.commit_batch(
@@ -270,7 +282,10 @@ def _tick_file_source(
     how = _Ingest(keep_cursors=True, since=state.trained_until)
     report = _ingest_file_source(store, config, source, engine, plan, how)
     if report.ok and state.learned_until is None:
-        snapshot.mark_learned(store, source.name, now())
+        # what the first tick read is learned: up to its newest record (never in the future)
+        moment = now()
+        learned = min(report.last_ts, moment) if report.last_ts else moment
+        snapshot.mark_learned(store, source.name, learned)
     return report
 
 
@@ -299,9 +314,15 @@ def run_tick(
                 report = SourceReport(source.name, errors=[str(exc)])
             report.seconds = time.monotonic() - started
             reports.append(report)
-        roll_up(store, config.retention, now())
+        moment = now()
+        roll_up(store, config.retention, moment)
+        window, baseline, findings = detect_for_tick(
+            store, config.detect, config.tick.bucket, moment
+        )
+        store_findings(store, window, baseline, findings, moment)
+        alerts = process_findings(store, config, findings, moment)
     _publish(config)
-    return TickReport(reports)
+    return TickReport(reports, findings, window, alerts)
 
 
 def _publish(config: Config) -> None:

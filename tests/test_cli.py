@@ -11,7 +11,10 @@ from typer.testing import CliRunner
 from ailert.cli import app
 
 runner = CliRunner()
-COMMANDS = ["tick", "patterns", "show", "parse", "train", "demo"]
+COMMANDS = [
+    "tick", "patterns", "show", "parse", "train", "diff", "demo",
+    "suppress", "unsuppress", "suppressions", "ack", "alerts", "serve",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("command", COMMANDS)

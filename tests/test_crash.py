@@ -31,7 +31,7 @@ def _config(folder: Path, log: Path) -> Path:
     config = folder / "ailert.yaml"
     config.write_text(
         "store: store.duckdb\n"
-        "tick: {chunk_bytes: 65536}\n"
+        "tick: {chunk_bytes: 131072}\n"
         f"sources:\n  - {{name: app, type: file, path: '{log}', format: json}}\n"
     )
     return config

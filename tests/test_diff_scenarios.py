@@ -12,31 +12,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
-import polars as pl
 import pytest
 
-import ailert.pipeline
 from ailert.config import Config, load_config
 from ailert.diff import ChangeKind, Finding, Window, detect_changes
-from ailert.fields import field_names
 from ailert.pipeline import run_tick
-from ailert.store import open_store
-from ailert.window import now
 from datagen.scenarios import ChangeScenario, change_scenario
 
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 Key = tuple[str, str, str]  # (kind, source, template id / level group / format_drift template)
-
-
-class _IngestClock(datetime):
-    """``datetime`` whose ``now()`` is :func:`ailert.window.now` (``$AILERT_NOW``): the tick
-    stamps lines that fail mapping with the ingest time, which must fall in the scenario."""
-
-    @classmethod
-    def now(cls, tz: object = None) -> datetime:  # type: ignore[override]
-        return now()
 
 
 @dataclass(frozen=True)
@@ -72,19 +58,6 @@ def _config(root: Path, scenario: ChangeScenario) -> Config:
     return load_config(root / "ailert.yaml")
 
 
-def _record_fields(
-    config: Config, scenario: ChangeScenario, start: datetime, end: datetime, at: datetime
-) -> None:
-    """What the tick will do once it records field names (the lead wires it into the tick's
-    transaction): field_names of the phase's lines, stored through upsert_fields.sql."""
-    with open_store(config.store_path()) as store:
-        for source in scenario.sources:
-            lines = pl.DataFrame({"line": scenario.lines_between(source.name, start, end)})
-            store.con.register("batch_fields", field_names(lines, source.format))
-            store.run("snapshot/upsert_fields", {"source": source.name, "ts": at})
-            store.con.unregister("batch_fields")
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
     scenario = change_scenario()
@@ -97,13 +70,11 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
         (scenario.injection_start, scenario.injection_end, scenario.injection_start + HOUR / 2),
     ]
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(ailert.pipeline, "datetime", _IngestClock)
         for start, end, clock in phases:
-            patch.setenv("AILERT_NOW", clock.isoformat())
+            patch.setenv("AILERT_NOW", clock.isoformat())  # the tick's clock: ingest, retention
             scenario.write(root / "logs", start, end)
             report = run_tick(config)
             assert report.ok, [s.errors for s in report.sources]
-            _record_fields(config, scenario, start, end, clock)
     con = duckdb.connect(str(config.store_path()), read_only=True)
     con.execute("SET TimeZone = 'UTC'")
     rows = con.execute("SELECT source, pattern_id, sample FROM patterns").fetchall()

@@ -15,10 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+from ailert.fields import FIELD_FORMATS, field_names
 from ailert.patterns.book import PatternBook
 from ailert.sources.file import FileCursor
 from ailert.sources.lines import LineStats
 from ailert.store import Store
+from ailert.window import now
 
 if TYPE_CHECKING:
     from ailert.pipeline import Mined
@@ -51,15 +53,18 @@ class BatchSummary:
     records: int
     mapping_failures: int
     skipped: int = 0  # records outside the requested time range
+    fields: pl.DataFrame | None = None  # field, n (JSON / logfmt sources)
+    latest: datetime | None = None  # newest record ts of the batch
 
 
 def _bucket_every(bucket: timedelta) -> str:
     return f"{int(bucket.total_seconds())}s"
 
 
-def summarize(mined: Mined, bucket: timedelta) -> BatchSummary:
+def summarize(mined: Mined, bucket: timedelta, fmt: str = "plain") -> BatchSummary:
     """Aggregate a mined batch into what the store keeps. Lines left out of mining (outside
-    a requested time range) have no pattern: they are counted in ``skipped``."""
+    a requested time range) have no pattern: they are counted in ``skipped``. For JSON and
+    logfmt sources (``fmt``) the field names of the batch are kept too (format drift)."""
     every = _bucket_every(bucket)
     per_line = mined.per_line("ts", "pattern_id", "mapping_failed")
     total = per_line.height
@@ -85,7 +90,12 @@ def summarize(mined: Mined, bucket: timedelta) -> BatchSummary:
     )
     samples = firsts.select("pattern_id", "ts", message="sample")
     failures = int(per_line["mapping_failed"].sum()) if per_line.height else 0
-    return BatchSummary(counts, patterns, sources, samples, per_line.height, failures, skipped)
+    fields = field_names(mined.uniques.select("line"), fmt) if fmt in FIELD_FORMATS else None
+    latest = per_line["ts"].max() if per_line.height else None
+    return BatchSummary(
+        counts, patterns, sources, samples, per_line.height, failures, skipped, fields,
+        latest if isinstance(latest, datetime) else None,
+    )  # fmt: skip
 
 
 def load_file_cursors(store: Store, source: str) -> list[FileCursor]:
@@ -179,6 +189,9 @@ def commit_batch(
                 store.run("snapshot/upsert_counts", params)
                 store.run("snapshot/upsert_source_counts", params)
                 store.run("snapshot/insert_samples", {**params, "max_samples": MAX_SAMPLES})
+                if summary.fields is not None and summary.fields.height:
+                    con.register("batch_fields", summary.fields)
+                    store.run("snapshot/upsert_fields", {**params, "ts": summary.latest or now()})
             for cursor in cursors:
                 store.run("snapshot/upsert_file_cursor", _cursor_params(source, cursor))
             for name, extra in also:
@@ -201,6 +214,7 @@ def commit_batch(
         raise
     finally:
         for name in (
+            "batch_fields",
             "batch_counts",
             "batch_patterns",
             "batch_sources",

@@ -2,7 +2,8 @@
 -- grain:   one row per (source, pattern)
 -- params:  $source (NULL = all), $levels (list of levels, NULL = all), $since (NULL = all time;
 --          else only patterns seen since then, counted since then)
--- returns: pattern_id, template, level, source, first_seen, last_seen, count, sample
+-- returns: pattern_id, template, level, source, first_seen, last_seen, count, sample,
+--          suppressed_until (end of an active suppression or Alertmanager silence, else NULL)
 WITH windowed AS (
     SELECT source, pattern_id, sum(n) AS n
     FROM pattern_counts
@@ -17,7 +18,11 @@ SELECT
     p.first_seen,
     p.last_seen,
     CAST(coalesce(w.n, p.total) AS BIGINT) AS count,
-    p.sample
+    p.sample,
+    (
+        SELECT max(s.until) FROM v_active_suppressions AS s
+        WHERE s.pattern_id = p.pattern_id AND (s.source IS NULL OR s.source = p.source)
+    ) AS suppressed_until
 FROM patterns AS p
 LEFT JOIN windowed AS w USING (source, pattern_id)
 WHERE ($source IS NULL OR p.source = $source)

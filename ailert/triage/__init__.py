@@ -1,0 +1,1 @@
+"""Triage: which findings alert (rules) and which are suppressed (suppressions, silences)."""
