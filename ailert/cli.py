@@ -13,6 +13,7 @@ import typer
 
 from ailert import __version__
 from ailert.cli_alerts import register as register_alert_commands
+from ailert.cli_sources import register as register_source_commands
 from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
 from ailert.config import Config, MappingConfig, PatternSettings, load_config
 from ailert.errors import AIlertError
@@ -445,6 +446,7 @@ def demo(
 
 
 register_alert_commands(app)
+register_source_commands(app)
 
 
 def main() -> None:
