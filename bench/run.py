@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["patterns", "sources"]  # each is bench/<name>.py, run with its default arguments
+BENCHMARKS = ["patterns", "diff", "sources"]  # each is bench/<name>.py, run with its default arguments
 
 
 def main(argv: list[str]) -> int:
