@@ -45,8 +45,8 @@ def decode_lines(
     report input line numbers.
     """
     codec = codecs.lookup(encoding).name
-    newlines = data.count(b"\n")
-    if newlines == len(data):  # nothing but line ends
+    if not data or (data[:1] == b"\n" and data.count(b"\n") == len(data)):
+        newlines = len(data)  # nothing but line ends
         empty = pl.DataFrame(schema={"seq": pl.Int64, "line": pl.String})
         return empty, LineStats(lines_read=newlines, blank_lines=newlines)
     frame, damaged = _split(data, codec)
