@@ -15,7 +15,7 @@ import polars as pl
 from ailert.config import PatternSettings
 from ailert.patterns.book import NewPattern, PatternBook
 from ailert.patterns.masking import Masker
-from ailert.patterns.merge import ExactMerger, Merger
+from ailert.patterns.merge import Merger, TokenMerger
 
 __all__ = ["NewPattern", "PatternBook", "PatternEngine"]
 
@@ -31,7 +31,7 @@ class PatternEngine:
     def from_settings(
         cls, settings: PatternSettings, merger: Merger | None = None
     ) -> PatternEngine:
-        return cls(Masker.from_settings(settings), merger or ExactMerger())
+        return cls(Masker.from_settings(settings), merger or TokenMerger())
 
     def mine(self, records: pl.DataFrame, book: PatternBook) -> pl.DataFrame:
         """``records`` (needs ``level`` and ``message``) plus ``template`` (this line's masked

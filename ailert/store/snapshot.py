@@ -192,6 +192,9 @@ def commit_batch(
                 if summary.fields is not None and summary.fields.height:
                     con.register("batch_fields", summary.fields)
                     store.run("snapshot/upsert_fields", {**params, "ts": summary.latest or now()})
+            for pattern_id, template in book.pending_updates:  # in order: the last one wins
+                update = {**params, "pattern_id": pattern_id, "template": template}
+                store.run("snapshot/update_pattern_template", update)
             for cursor in cursors:
                 store.run("snapshot/upsert_file_cursor", _cursor_params(source, cursor))
             for name, extra in also:
