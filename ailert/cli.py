@@ -13,8 +13,9 @@ import typer
 
 from ailert import __version__
 from ailert.cli_alerts import register as register_alert_commands
-from ailert.cli_sources import register as register_source_commands
 from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
+from ailert.cli_rules import register as register_rule_commands
+from ailert.cli_sources import register as register_source_commands
 from ailert.config import Config, MappingConfig, PatternSettings, load_config
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
@@ -447,6 +448,7 @@ def demo(
 
 register_alert_commands(app)
 register_source_commands(app)
+register_rule_commands(app)
 
 
 def main() -> None:

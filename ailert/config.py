@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ailert.errors import ConfigError
+from ailert.notify.llm_settings import LlmSettings
 from ailert.notify.settings import AlertingSettings, AlertmanagerSettings, ServeSettings
 
 __all__ = [
@@ -211,6 +212,7 @@ class Config(_Model):
     alertmanager: AlertmanagerSettings | None = None
     alerting: AlertingSettings = Field(default_factory=AlertingSettings)
     serve: ServeSettings = Field(default_factory=ServeSettings)
+    llm: LlmSettings | None = None
     path: Path | None = Field(default=None, exclude=True)
 
     @field_validator("sources")

@@ -298,9 +298,9 @@ def run_tick(
     """One microbatch over all (or the named) sources, each committed chunk by chunk; then
     retention rollups, and the analysts' read copy is published."""
     selected = [config.source(n) for n in source_names] if source_names else list(config.sources)
-    engine = engine or PatternEngine.from_settings(config.patterns)
     reports: list[SourceReport] = []
     with open_store(config.store_path(), lock_wait=config.tick.store_lock_wait) as store:
+        engine = engine or _engine(store, config)
         for source in selected:
             started = time.monotonic()
             try:
@@ -323,6 +323,13 @@ def run_tick(
         alerts = process_findings(store, config, findings, moment)
     _publish(config)
     return TickReport(reports, findings, window, alerts)
+
+
+def _engine(store: Store, config: Config) -> PatternEngine:
+    """The config's pattern settings plus the mask rules applied with ``ailert rules apply``."""
+    from ailert.triage.suggest import stored_pattern_settings
+
+    return PatternEngine.from_settings(stored_pattern_settings(store, config.patterns))
 
 
 def _publish(config: Config) -> None:
@@ -349,9 +356,9 @@ def run_train(
     if since >= until:
         raise AIlertError(f"train: --since ({since:%Y-%m-%d %H:%M}) must be before --until")
     selected = [config.source(n) for n in source_names] if source_names else list(config.sources)
-    engine = PatternEngine.from_settings(config.patterns)
     reports: list[SourceReport] = []
     with open_store(config.store_path(), lock_wait=config.tick.store_lock_wait) as store:
+        engine = _engine(store, config)
         for source in selected:
             if not isinstance(source, FileSource):  # loki, prometheus, sql, http
                 from ailert.sources.pull import train_pull_source

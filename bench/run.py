@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["patterns", "diff", "sources"]  # each is bench/<name>.py, run with its default arguments
+# each is bench/<name>.py, run with its default arguments
+BENCHMARKS = ["patterns", "diff", "sources"]
 
 
 def main(argv: list[str]) -> int:

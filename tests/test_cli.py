@@ -14,7 +14,7 @@ runner = CliRunner()
 COMMANDS = [
     "tick", "patterns", "show", "parse", "train", "diff", "demo",
     "suppress", "unsuppress", "suppressions", "ack", "alerts", "serve",
-    "sources", "query-logs", "query-metrics",
+    "sources", "query-logs", "query-metrics", "rules", "review",
 ]  # fmt: skip
 
 

@@ -3,9 +3,11 @@
 :func:`process_findings` is what a tick calls after change detection. It
 
 1. syncs silences with Alertmanager (:func:`ailert.triage.suppress.sync_silences`);
-2. applies the rules to the findings; a finding that alerts opens an episode of its alert
-   (``pending`` until an Alertmanager accepts it, then ``firing``) or refreshes the open one;
-   an escalated finding of a suppressed pattern is its own alert (label ``escalated="true"``);
+2. applies the rules (the config's, then applied ``rules`` rows) to the findings, asks the LLM
+   judge about those that alert (``llm:``; :mod:`ailert.triage.judge`, which may suppress);
+   a finding that alerts opens an episode (``pending`` until an Alertmanager accepts it, then
+   ``firing``) or refreshes the open one, with the judge's ``llm_*`` annotations; an escalated
+   finding of a suppressed pattern is its own alert (label ``escalated="true"``);
 3. keeps open new-pattern alerts alive while their pattern logs more lines, and resolves an
    episode whose condition has not held for ``alerting.resolve_after``;
 4. queues every open episode in the outbox with ``endsAt = now + ends_after_ticks * interval``
@@ -36,7 +38,9 @@ from ailert.notify.settings import AlertmanagerSettings
 from ailert.redact import redact
 from ailert.serve import make_token, secret_from_env
 from ailert.store import Store
+from ailert.triage.judge import JudgeReport, annotate_alerts, judge_decisions, llm_annotations
 from ailert.triage.rules import Decision, FindingLike, evaluate
+from ailert.triage.suggest import with_stored_rules
 from ailert.triage.suppress import (
     SilenceSync,
     Suppression,
@@ -101,6 +105,7 @@ class AlertReport:
     escalated: int = 0
     delivery: DeliveryReport | None = None
     silences: SilenceSync | None = None
+    llm: JudgeReport | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,6 +167,7 @@ def build_payload(
         "sample": redact(alert["sample"]),
         "count": str(alert["count"]),
         "first_seen": format_time(first_seen) if first_seen else "",
+        **llm_annotations(alert),
     }
     link = suppress_url(config, alert["pattern_hash"], alert["source"], alert["starts_at"], now)
     if link:
@@ -304,13 +310,19 @@ def process_findings(
     """Apply rules and suppressions to a tick's findings, update the alert lifecycle, and
     deliver (see the module docstring). ``transport`` is for tests (``httpx.MockTransport``)."""
     report = AlertReport()
+    config = with_stored_rules(store, config)  # applied alert rules, after the config's
     am = config.alertmanager
     if am is not None and am.silences:
         report.silences = sync_silences(store, config, now, transport=transport)
     suppressions = active_suppressions(store, now)
     decided = _decide(config, findings, suppressions, report)
+    if config.llm is not None:  # the LLM judge may suppress; its verdicts annotate the alerts
+        report.llm = judge_decisions(store, config, decided, now, transport=transport)
+        suppressions = active_suppressions(store, now)
     with store.transaction():
         held, opened = _apply(store, config, decided, now)
+        if report.llm is not None:
+            annotate_alerts(store, report.llm, now)
         resolved = _lifecycle(store, config, held, suppressions, now)
         if am is not None:
             _enqueue(store, config, now, resolved)

@@ -3,7 +3,8 @@
 -- params:  $source (NULL = all), $levels (list of levels, NULL = all), $since (NULL = all time;
 --          else only patterns seen since then, counted since then)
 -- returns: pattern_id, template, level, source, first_seen, last_seen, count, sample,
---          suppressed_until (end of an active suppression or Alertmanager silence, else NULL)
+--          suppressed_until (end of an active suppression or Alertmanager silence, else NULL),
+--          llm_verdict, llm_category, llm_reason (the LLM judge's cached verdict, if any)
 WITH windowed AS (
     SELECT source, pattern_id, sum(n) AS n
     FROM pattern_counts
@@ -22,9 +23,13 @@ SELECT
     (
         SELECT max(s.until) FROM v_active_suppressions AS s
         WHERE s.pattern_id = p.pattern_id AND (s.source IS NULL OR s.source = p.source)
-    ) AS suppressed_until
+    ) AS suppressed_until,
+    v.verdict AS llm_verdict,
+    v.category AS llm_category,
+    v.reason AS llm_reason
 FROM patterns AS p
 LEFT JOIN windowed AS w USING (source, pattern_id)
+LEFT JOIN v_pattern_verdicts AS v USING (source, pattern_id)
 WHERE ($source IS NULL OR p.source = $source)
   AND ($levels IS NULL OR list_contains($levels, p.level))
   AND ($since IS NULL OR p.last_seen >= $since::TIMESTAMPTZ)
