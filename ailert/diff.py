@@ -8,9 +8,16 @@ sorted by score. The rules themselves (and what each output column means for eac
 the headers of the SQL files; this module only binds, runs and types them.
 
 Rates are lines per minute. Windows are half-open ``[start, end)``; a window and its baseline
-may differ in length (rates are scaled by duration). Counts are read from ``v_counts``, so a
-period kept only as hourly or daily rollups still counts; windows should start and end on bucket
-boundaries of the resolution their period is kept at.
+may differ in length (rates are scaled by duration). Counts are read through the ``count_rows``
+table macro in pieces planned by :func:`count_plan`: minute buckets near the ends of a range,
+hourly and daily buckets in its aligned middle when the range is long (every resolution holds
+every period it covers, see ``count_coverage``), so ``--since 7d`` reads a few hundred thousand
+rows instead of tens of millions and counts exactly what the minute buckets would (``last_seen``
+is the start of the latest bucket with lines at the resolution read: an hour or a day when a long
+window's last lines fall in its middle). Where a period is only kept as hourly or daily rollups
+(older than ``retention.minute`` / ``retention.hour``) a bucket counts when it starts inside the
+range, as in ``v_counts``, so such ranges should start and end on bucket boundaries of the
+resolution their period is kept at.
 """
 
 from __future__ import annotations
@@ -19,8 +26,9 @@ import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, fields
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 from typing import Any
 
 import duckdb
@@ -32,10 +40,14 @@ from ailert.window import parse_instant
 __all__ = [
     "BASELINE_SPECS",
     "ChangeKind",
+    "CountPlan",
+    "Coverage",
     "DiffThresholds",
     "Finding",
     "Window",
+    "count_plan",
     "detect_changes",
+    "read_coverage",
     "resolve_baseline",
 ]
 
@@ -43,6 +55,15 @@ __all__ = [
 BASELINE_SPECS = "previous | 1d-ago | 1w-ago | <duration>-ago | START..END (ISO 8601 times)"
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _COMMENT = re.compile(r"--[^\n]*")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_HOUR = timedelta(hours=1)
+_DAY = timedelta(days=1)
+#: A range longer than this reads hourly buckets in its hour-aligned middle (shorter: minutes).
+HOURS_AFTER = timedelta(hours=6)
+#: A range longer than this reads daily buckets in its day-aligned middle.
+DAYS_AFTER = timedelta(days=2)
+#: The start of "all history" (new.sql's "never before the window").
+_HISTORY = datetime(1, 1, 1, tzinfo=UTC)
 
 
 class ChangeKind(StrEnum):
@@ -91,8 +112,9 @@ class DiffThresholds:
       observed and the expected count to reach it (1 -> 3 lines is never a spike).
     - ``min_ratio`` (1.5): a rate shift is at least x1.5 up or /1.5 down.
     - ``new_min_count`` (1): window lines a new pattern (or lines a new field) needs.
-    - ``gone_min_count`` (10), ``gone_slices`` (6), ``gone_coverage`` (0.8): a gone pattern
-      had at least 10 baseline lines, present in at least 80% of 6 equal baseline slices.
+    - ``gone_min_count`` (10), ``gone_slices`` (6, at most 126), ``gone_coverage`` (0.8): a
+      gone pattern had at least 10 baseline lines, present in at least 80% of 6 equal baseline
+      slices.
     - ``level_band`` (0.05), ``level_min_total`` (50): a level share moves by 5 points or more,
       with at least 50 records of the source in the window and in the baseline.
     """
@@ -114,7 +136,7 @@ class DiffThresholds:
             "min_ratio must be >= 1": self.min_ratio >= 1,
             "new_min_count must be >= 1": self.new_min_count >= 1,
             "gone_min_count must be >= 1": self.gone_min_count >= 1,
-            "gone_slices must be >= 1": self.gone_slices >= 1,
+            "gone_slices must be in [1, 126]": 1 <= self.gone_slices <= 126,
             "gone_coverage must be in [0, 1]": 0 <= self.gone_coverage <= 1,
             "level_band must be in [0, 1]": 0 <= self.level_band <= 1,
             "level_min_total must be >= 1": self.level_min_total >= 1,
@@ -192,6 +214,112 @@ def resolve_baseline(spec: str, start: datetime, end: datetime) -> tuple[datetim
     raise ValueError(f"unknown baseline {spec!r}; expected {BASELINE_SPECS}")
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """From when each count resolution holds every record (``count_coverage``): buckets
+    starting at or after ``minute_from`` (``hour_from``) are complete in the minute (hourly)
+    table; None = complete for all time. Days are always complete."""
+
+    minute_from: datetime | None = None
+    hour_from: datetime | None = None
+
+
+def read_coverage(con: duckdb.DuckDBPyConnection) -> Coverage:
+    """The store's :class:`Coverage` (retention moves it forward)."""
+    rows = dict(con.execute(load_sql("retention/coverage")).fetchall())
+    return Coverage(rows.get("minute"), rows.get("hour"))
+
+
+@dataclass(frozen=True)
+class CountPlan:
+    """How to read the counts of ``[lo, hi)``: minute buckets in ``[lo, lo_hours)``, hours in
+    ``[lo_hours, lo_days)``, days in ``[lo_days, hi_days)``, hours in ``[hi_days, hi_hours)``,
+    minutes in ``[hi_hours, hi)`` — the arguments of the ``count_rows`` table macro."""
+
+    lo: datetime
+    lo_hours: datetime
+    lo_days: datetime
+    hi_days: datetime
+    hi_hours: datetime
+    hi: datetime
+
+    def __post_init__(self) -> None:
+        cuts = (self.lo, self.lo_hours, self.lo_days, self.hi_days, self.hi_hours, self.hi)
+        if any(a > b for a, b in pairwise(cuts)):
+            raise ValueError(f"count plan cuts out of order: {cuts}")
+
+    def params(self, prefix: str = "") -> dict[str, datetime]:
+        """The cuts as the diff queries' parameters: ``$<prefix>start``,
+        ``$<prefix>start_hours``, ``$<prefix>start_days``, ``$<prefix>end_days``,
+        ``$<prefix>end_hours``, ``$<prefix>end``."""
+        return {
+            f"{prefix}start": self.lo,
+            f"{prefix}start_hours": self.lo_hours,
+            f"{prefix}start_days": self.lo_days,
+            f"{prefix}end_days": self.hi_days,
+            f"{prefix}end_hours": self.hi_hours,
+            f"{prefix}end": self.hi,
+        }
+
+
+def _floor(moment: datetime, step: timedelta) -> datetime:
+    return _EPOCH + ((moment - _EPOCH) // step) * step
+
+
+def _ceil(moment: datetime, step: timedelta) -> datetime:
+    floor = _floor(moment, step)
+    return floor if floor == moment else floor + step
+
+
+def _aligned(step: timedelta, lo: datetime, slice_length: timedelta | None) -> bool:
+    """No bucket of ``step`` straddles a slice boundary ``lo + k * slice_length``."""
+    if slice_length is None:
+        return True
+    return _floor(lo, step) == lo and slice_length % step == timedelta(0)
+
+
+def count_plan(
+    window: Window, coverage: Coverage = Coverage(), *, slices: int | None = None
+) -> CountPlan:
+    """The cheapest exact way to read the counts of ``window``.
+
+    Policy: a range longer than :data:`HOURS_AFTER` reads hourly buckets in its hour-aligned
+    middle and minutes only at its unaligned ends; one longer than :data:`DAYS_AFTER` reads
+    daily buckets in its day-aligned middle. Every resolution holds every period it covers, so
+    this counts exactly the records whose minute bucket starts inside the range. ``slices``
+    (gone.sql's baseline slices): a coarse resolution is used only where its buckets do not
+    straddle a slice boundary, so slice coverage is what the minute buckets say.
+
+    Coverage: where minutes (hours) no longer hold the start of the range, it is read from
+    hours (days) — a bucket then counts when it starts inside the range, as ``v_counts`` does —
+    and the finer resolution takes over at its ``complete_from`` (hour-/day-aligned).
+    """
+    lo, hi = window.start, window.end
+    span = hi - lo
+    slice_length = window.duration / slices if slices else None
+    hours = span > HOURS_AFTER and _aligned(_HOUR, lo, slice_length)
+    days = hours and span > DAYS_AFTER and _aligned(_DAY, lo, slice_length)
+    a = d = hi  # minutes [lo, a) and [d, hi); hours [a, b) and [c, d); days [b, c)
+    if hours:
+        a = min(_ceil(lo, _HOUR), hi)
+        d = max(_floor(hi, _HOUR), a)
+    b = c = d
+    if days and _ceil(lo, _DAY) < _floor(hi, _DAY):
+        b, c = _ceil(lo, _DAY), _floor(hi, _DAY)
+    minute_from, hour_from = coverage.minute_from, coverage.hour_from
+    if minute_from is not None and lo < minute_from:  # minutes do not hold the start
+        core = c > b
+        a = lo
+        d = min(max(_floor(hi, _HOUR), minute_from), hi)
+        if not core:
+            b = c = d
+    if hour_from is not None and lo < hour_from:  # nor do hours: days from the start
+        core = c > b
+        b = a = lo
+        c = max(c, min(hour_from, d)) if core else min(hour_from, d)
+    return CountPlan(lo, a, b, c, d, hi)
+
+
 def _bound(sql: str, values: dict[str, Any]) -> dict[str, Any]:
     """The parameters ``sql`` uses (DuckDB rejects extra ones), all of which must be given."""
     names = set(_PARAM.findall(_COMMENT.sub("", sql)))
@@ -236,18 +364,22 @@ def detect_changes(
     wanted = list(ChangeKind) if kinds is None else [_kind(k) for k in kinds]
     if sources is not None and not sources:
         return []
+    limits = thresholds or DiffThresholds()
+    coverage = read_coverage(con)
+    history = Window(_HISTORY, window.start)  # new.sql: seen before the window?
     values: dict[str, Any] = {
-        "start": window.start,
-        "end": window.end,
-        "baseline_start": baseline.start,
-        "baseline_end": baseline.end,
+        **count_plan(window, coverage).params(),
+        **count_plan(history, coverage).params("history_"),
         "sources": None if sources is None else sorted(sources),
-        **(thresholds or DiffThresholds()).params(),
+        **limits.params(),
     }
+    baseline_plan = count_plan(baseline, coverage).params("baseline_")
+    slice_plan = count_plan(baseline, coverage, slices=limits.gone_slices).params("baseline_")
     found: list[Finding] = []
     for kind in dict.fromkeys(wanted):
         sql = load_sql(f"diff/{kind.value}")
-        cursor = con.execute(sql, _bound(sql, values))
+        plan = slice_plan if kind == ChangeKind.GONE else baseline_plan
+        cursor = con.execute(sql, _bound(sql, {**values, **plan}))
         columns = [d[0] for d in cursor.description or []]
         found.extend(_finding(dict(zip(columns, r, strict=True))) for r in cursor.fetchall())
     return sorted(

@@ -3,10 +3,12 @@ holding 30 days of 5,000 active patterns, and how the store grows with lines ing
 
 python bench/diff.py [--patterns 5000] [--days 30] [--lines 1000000] [--repeat 3]
 
-1. Builds a store the way retention leaves it after 30 days: the last 7 days in minute buckets,
-   the 23 before in hourly buckets. 5,000 patterns over 5 sources, each with a seeded rate
-   (log-uniform, 0.01 to 30 lines/minute) and a daily cycle; counts are drawn inside DuckDB
-   from a hash of (pattern, bucket), so the store is the same on every run.
+1. Builds a store the way ticks and retention leave it after 30 days: the last 7 days in minute
+   buckets, the 23 before in hourly buckets (drawn as such), and — as every tick adds each batch
+   to every resolution — hourly buckets of the last 7 days and daily buckets of all 30 (sums of
+   the finer ones). 5,000 patterns over 5 sources, each with a seeded rate (log-uniform, 0.01
+   to 30 lines/minute) and a daily cycle; counts are drawn inside DuckDB from a hash of
+   (pattern, bucket), so the store is the same on every run.
 2. Times ``detect_changes`` (every kind) for the window ``now - 7d .. now`` against the
    ``previous`` and ``1w-ago`` baselines, ``--repeat`` times each, and reports the median.
 3. Ticks ``--lines`` datagen lines (JSON) into a fresh store and reports its size in MB per
@@ -57,7 +59,8 @@ SELECT source, pattern_id, bucket, n FROM (
     FROM rates AS r,
          (SELECT unnest(generate_series($start, $minute_start - INTERVAL 1 HOUR,
                                         INTERVAL 1 HOUR)) AS bucket) AS h
-) WHERE n > 0;
+) WHERE n > 0
+ORDER BY bucket, source, pattern_id;
 
 -- minute buckets: the last 7 days
 INSERT INTO pattern_counts
@@ -68,7 +71,20 @@ SELECT source, pattern_id, bucket, n FROM (
     FROM rates AS r,
          (SELECT unnest(generate_series($minute_start, $now - INTERVAL 1 MINUTE,
                                         INTERVAL 1 MINUTE)) AS bucket) AS m
-) WHERE n > 0;
+) WHERE n > 0
+ORDER BY bucket, source, pattern_id;
+
+-- what the ticks added to the coarser tables: the hours of the last 7 days, every day
+INSERT INTO pattern_counts_hourly
+SELECT source, pattern_id, date_trunc('hour', bucket) AS hour, sum(n)::BIGINT
+FROM pattern_counts GROUP BY ALL ORDER BY hour, source, pattern_id;
+
+INSERT INTO pattern_counts_daily
+SELECT source, pattern_id, date_trunc('day', bucket) AS day, sum(n)::BIGINT
+FROM pattern_counts_hourly GROUP BY ALL ORDER BY day, source, pattern_id;
+
+-- retention: minutes are complete from 7 days ago, hours for all 30 days
+UPDATE count_coverage SET complete_from = $minute_start WHERE resolution = 'minute';
 
 UPDATE patterns SET total = t.n
 FROM (SELECT source, pattern_id, sum(n) AS n FROM v_counts GROUP BY ALL) AS t
@@ -93,13 +109,15 @@ def build_store(path: Path, patterns: int, days: int) -> dict[str, float]:
         store.con.execute("CHECKPOINT")
         rows = store.con.execute(
             "SELECT (SELECT count(*) FROM pattern_counts), "
-            "(SELECT count(*) FROM pattern_counts_hourly), (SELECT sum(total) FROM patterns)"
+            "(SELECT count(*) FROM pattern_counts_hourly), "
+            "(SELECT count(*) FROM pattern_counts_daily), (SELECT sum(total) FROM patterns)"
         ).fetchall()[0]
     return {
         "build_seconds": time.perf_counter() - started,
         "minute_rows": rows[0],
         "hour_rows": rows[1],
-        "lines_represented": float(rows[2]),
+        "day_rows": rows[2],
+        "lines_represented": float(rows[3]),
         "store_mb": path.stat().st_size / 1e6,
     }
 
@@ -117,6 +135,18 @@ def time_diff(path: Path, baseline: str, repeat: int) -> tuple[float, int]:
     return statistics.median(seconds), found
 
 
+def _store_state(path: Path) -> tuple[float, list[int]]:
+    """Size (MB, after a checkpoint) and row counts: patterns, minute, hourly, daily counts."""
+    with open_store(path) as store:
+        store.con.execute("CHECKPOINT")
+        rows = store.con.execute(
+            "SELECT (SELECT count(*) FROM patterns), (SELECT count(*) FROM pattern_counts), "
+            "(SELECT count(*) FROM pattern_counts_hourly), "
+            "(SELECT count(*) FROM pattern_counts_daily)"
+        ).fetchall()[0]
+    return path.stat().st_size / 1e6, [int(r) for r in rows]
+
+
 def store_growth(lines: int, workdir: Path) -> dict[str, float]:
     log = workdir / "app.jsonl"
     write_lines(log, render(generate(5, lines, NOW - timedelta(days=2), rate_per_s=6.0), "json"))
@@ -132,7 +162,9 @@ def store_growth(lines: int, workdir: Path) -> dict[str, float]:
     with open_store(config.store_path()) as store:
         store.con.execute("CHECKPOINT")
         rows = store.con.execute(
-            "SELECT (SELECT count(*) FROM patterns), (SELECT count(*) FROM pattern_counts)"
+            "SELECT (SELECT count(*) FROM patterns), (SELECT count(*) FROM pattern_counts), "
+            "(SELECT count(*) FROM pattern_counts_hourly), "
+            "(SELECT count(*) FROM pattern_counts_daily)"
         ).fetchall()[0]
     size = config.store_path().stat().st_size / 1e6
     records = report.sources[0].records
@@ -144,6 +176,8 @@ def store_growth(lines: int, workdir: Path) -> dict[str, float]:
         "mb_per_million_lines": size / (records / 1e6),
         "patterns": rows[0],
         "count_rows": rows[1],
+        "hour_rows": rows[2],
+        "day_rows": rows[3],
     }
 
 
@@ -177,9 +211,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| measure | value |")
     print("|---|--:|")
     print(f"| patterns x days | {args.patterns:,} x {args.days} |")
-    print(f"| minute rows / hourly rows | {built['minute_rows']:,} / {built['hour_rows']:,} |")
+    print(
+        f"| minute / hourly / daily rows | {built['minute_rows']:,} / {built['hour_rows']:,}"
+        f" / {built['day_rows']:,} |"
+    )
     print(f"| lines represented | {built['lines_represented']:,.0f} |")
-    print(f"| store size | {built['store_mb']:.1f} MB (built in {built['build_seconds']:.1f} s) |")
+    count_rows = built["minute_rows"] + built["hour_rows"] + built["day_rows"]
+    print(
+        f"| store size | {built['store_mb']:.1f} MB = "
+        f"{built['store_mb'] * 1e6 / count_rows:.1f} bytes per count row "
+        f"(built in {built['build_seconds']:.1f} s) |"
+    )
     print(f"| `diff --since 7d` (previous), median of {args.repeat} | {previous:.3f} s |")
     print(f"| `diff --since 7d --baseline 1w-ago`, median | {weekly:.3f} s |")
     print(
@@ -189,7 +231,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"| store after it | {growth['store_mb']:.1f} MB = "
         f"{growth['mb_per_million_lines']:.1f} MB per million lines "
-        f"({growth['patterns']:,} patterns, {growth['count_rows']:,} count rows) |"
+        f"({growth['patterns']:,} patterns; {growth['count_rows']:,} minute, "
+        f"{growth['hour_rows']:,} hourly, {growth['day_rows']:,} daily count rows) |"
     )
 
 

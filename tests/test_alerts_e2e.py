@@ -33,8 +33,9 @@ def cli_app() -> Any:
     return app
 
 
-def stamp(offset: float = 2.0) -> str:
-    """A log timestamp slightly ahead of now (so a pattern is new after the learning tick)."""
+def stamp(offset: float = 0.0) -> str:
+    """A log timestamp of now: after the learning tick's lines, and inside this tick's window
+    (which ends with the current bucket, so a line stamped in the future could miss it)."""
     return (datetime.now(UTC) + timedelta(seconds=offset)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -1,6 +1,11 @@
 """Row-table tests of each ``sql/diff/*.sql`` query (issue 4): small hand-made ``patterns``,
 ``pattern_counts`` (and rollup), ``source_counts`` and ``source_fields`` rows in a migrated
-in-memory store → the expected findings. Plus the Python face: baselines, thresholds, filters."""
+in-memory store → the expected findings. Plus the Python face: baselines, thresholds, filters.
+
+Counts are stored the way ticks and retention store them: minute rows go through the tick's
+upserts (so the hourly and daily tables hold them too); ``hourly`` / ``daily`` rows stand for
+periods past retention (kept only at that resolution and coarser), and ``count_coverage``
+says so."""
 
 from __future__ import annotations
 
@@ -20,8 +25,9 @@ from ailert.diff import (
     detect_changes,
     resolve_baseline,
 )
-from ailert.sqlfiles import sql_dir
+from ailert.sqlfiles import load_sql, sql_dir
 from ailert.store import Store, open_store
+from ailert.store.snapshot import COUNT_UPSERTS
 
 START = datetime(2026, 11, 4, 12, 0, tzinfo=UTC)  # a Wednesday
 HOUR = timedelta(hours=1)
@@ -60,8 +66,8 @@ class P:
     level: str = "info"
     source: str = "app"
     first_seen: datetime = LONG_AGO
-    hourly: list[tuple[datetime, int]] = field(default_factory=list)  # pattern_counts_hourly
-    daily: list[tuple[datetime, int]] = field(default_factory=list)  # pattern_counts_daily
+    hourly: list[tuple[datetime, int]] = field(default_factory=list)  # minutes deleted
+    daily: list[tuple[datetime, int]] = field(default_factory=list)  # minutes and hours deleted
 
 
 @dataclass(frozen=True)
@@ -74,13 +80,55 @@ class Case:
     fields: list[tuple[str, str, datetime]] = field(default_factory=list)
 
 
+def _frame(counts: list[tuple[datetime, int]]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"bucket": [b for b, _ in counts], "n": [n for _, n in counts]},
+        schema={"bucket": pl.Datetime("us", "UTC"), "n": pl.Int64},
+    )
+
+
+def _store_counts(con: duckdb.DuckDBPyConnection, p: P) -> None:
+    """``p``'s counts as ticks and retention leave them: minute rows through the tick's upserts
+    (every resolution), hourly rows in the hourly and daily tables, daily rows in the daily
+    one; count_coverage moved past the periods whose finer rows retention deleted."""
+    params = {"source": p.source}
+    if p.counts:
+        con.register("batch_counts", _frame(p.counts).with_columns(pattern_id=pl.lit(p.pattern_id)))
+        for name in COUNT_UPSERTS:
+            con.execute(load_sql(name), params)
+        con.unregister("batch_counts")
+    for rows, tables in (
+        (p.hourly, ("pattern_counts_hourly", "pattern_counts_daily")),
+        (p.daily, ("pattern_counts_daily",)),
+    ):
+        if not rows:
+            continue
+        con.register("rows_in", _frame(rows))
+        for table in tables:
+            unit = "hour" if table.endswith("hourly") else "day"
+            con.execute(
+                f"INSERT INTO {table} SELECT $s, $p, date_trunc('{unit}', bucket), sum(n) "
+                "FROM rows_in GROUP BY ALL",
+                {"s": p.source, "p": p.pattern_id},
+            )
+        con.unregister("rows_in")
+    minute_from = max([b + HOUR for b, _ in p.hourly] + [b + DAY for b, _ in p.daily], default=None)
+    hour_from = max((b + DAY for b, _ in p.daily), default=None)
+    for resolution, cutoff in (("minute", minute_from), ("hour", hour_from)):
+        if cutoff is not None:
+            con.execute(
+                "UPDATE count_coverage SET complete_from = greatest(complete_from, $c) "
+                "WHERE resolution = $r",
+                {"c": cutoff, "r": resolution},
+            )
+    kept_from = con.execute(
+        "SELECT complete_from FROM count_coverage WHERE resolution = 'minute'"
+    ).fetchall()[0][0]
+    assert kept_from is None or all(b >= kept_from for b, _ in p.counts), "minutes past retention"
+
+
 def load(con: duckdb.DuckDBPyConnection, case: Case) -> None:
     for p in case.patterns:
-        rows = {
-            "pattern_counts": p.counts,
-            "pattern_counts_hourly": p.hourly,
-            "pattern_counts_daily": p.daily,
-        }
         everything = [*p.counts, *p.hourly, *p.daily]
         last = max((b for b, _ in everything), default=p.first_seen)
         total = sum(n for _, n in everything)
@@ -97,17 +145,7 @@ def load(con: duckdb.DuckDBPyConnection, case: Case) -> None:
                 "sample": f"sample of {p.pattern_id} 1",
             },
         )
-        for table, counts in rows.items():
-            if counts:
-                frame = pl.DataFrame(
-                    {"bucket": [b for b, _ in counts], "n": [n for _, n in counts]}
-                )
-                con.register("rows_in", frame)
-                con.execute(
-                    f"INSERT INTO {table} SELECT $s, $p, bucket, n FROM rows_in",
-                    {"s": p.source, "p": p.pattern_id},
-                )
-                con.unregister("rows_in")
+        _store_counts(con, p)
     if case.failures:
         con.executemany("INSERT INTO source_counts VALUES (?, ?, ?, ?)", case.failures)
     if case.fields:

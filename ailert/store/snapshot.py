@@ -40,6 +40,12 @@ __all__ = [
 
 SAMPLE_CHARS = 1000
 MAX_SAMPLES = 5
+#: Each batch adds its counts to every resolution (minute, hour, day) in its transaction.
+COUNT_UPSERTS = (
+    "snapshot/upsert_counts",
+    "snapshot/upsert_counts_hourly",
+    "snapshot/upsert_counts_daily",
+)
 
 
 @dataclass(frozen=True)
@@ -186,7 +192,8 @@ def commit_batch(
                 con.register("batch_templates", _templates_frame(book))
                 store.run("snapshot/insert_templates", params)
                 store.run("snapshot/upsert_patterns", params)
-                store.run("snapshot/upsert_counts", params)
+                for counts in COUNT_UPSERTS:
+                    store.run(counts, params)
                 store.run("snapshot/upsert_source_counts", params)
                 store.run("snapshot/insert_samples", {**params, "max_samples": MAX_SAMPLES})
                 if summary.fields is not None and summary.fields.height:

@@ -1,13 +1,15 @@
 -- purpose: level_drift — a source whose share of error (error + fatal) or of warn records moves
 --          outside its baseline band: by >= $level_band and beyond chance (likelihood ratio)
 -- grain:   one row per (source, level group); level is 'error' (error + fatal) or 'warn'
--- params:  $start, $end, $baseline_start, $baseline_end, $sources, $level_band,
---          $level_min_total, $min_count, $score_min (each explained below)
+-- params:  $start, $end, $baseline_start, $baseline_end (+ their count_rows cuts), $sources,
+--          $level_band, $level_min_total, $min_count, $score_min (each explained below)
 -- returns: kind … last_seen (Finding's columns); the rate columns hold SHARES (0..1)
 --
 -- params in full: $start, $end: the window, half-open;
 --          $baseline_start, $baseline_end: the baseline,
---          half-open, any length (shares need no scaling); $sources: VARCHAR[], NULL = all;
+--          half-open, any length (shares need no scaling); $start_hours … $end_hours and
+--          $baseline_start_hours … $baseline_end_hours: the count_rows cuts of each range
+--          (ailert.diff.count_plan); $sources: VARCHAR[], NULL = all;
 --          $level_band: minimum |share now - share before| (0.05 = 5 points); $level_min_total:
 --          records the source needs in the window and in the baseline; $min_count: the larger of
 --          the group's window count and the count its baseline share predicts must reach it;
@@ -17,20 +19,23 @@
 --          baseline_rate = the SHARES of the group among the source's records (0..1), not rates,
 --          score, first_seen, last_seen (NULL)
 -- test:    G = 2 sum(O ln(O / E)) over the four cells (E from the margins), score = sqrt(G), as
---          rate_shift's. A pattern's level is patterns.level; records come from v_counts, so
---          rolled-up periods count.
+--          rate_shift's. A pattern's level is patterns.level; records come from count_rows
+--          (minute, hourly and daily buckets as planned), so rolled-up periods count.
 WITH per_level AS (
     SELECT v.source,
            CASE WHEN p.level IN ('error', 'fatal') THEN 'error'
                 WHEN p.level = 'warn' THEN 'warn' ELSE 'other' END AS grp,
-           coalesce(sum(v.n) FILTER (WHERE v.bucket >= $start AND v.bucket < $end), 0) AS c,
-           coalesce(sum(v.n) FILTER (
-               WHERE v.bucket >= $baseline_start AND v.bucket < $baseline_end), 0) AS b
-    FROM v_counts AS v
+           coalesce(sum(v.n) FILTER (WHERE v.part = 'window'), 0) AS c,
+           coalesce(sum(v.n) FILTER (WHERE v.part = 'baseline'), 0) AS b
+    FROM (
+        SELECT 'window' AS part, source, pattern_id, n
+        FROM count_rows($start, $start_hours, $start_days, $end_days, $end_hours, $end, $sources)
+        UNION ALL
+        SELECT 'baseline' AS part, source, pattern_id, n
+        FROM count_rows($baseline_start, $baseline_start_hours, $baseline_start_days,
+                        $baseline_end_days, $baseline_end_hours, $baseline_end, $sources)
+    ) AS v
     LEFT JOIN patterns AS p USING (source, pattern_id)
-    WHERE ((v.bucket >= $start AND v.bucket < $end)
-           OR (v.bucket >= $baseline_start AND v.bucket < $baseline_end))
-      AND ($sources IS NULL OR list_contains($sources, v.source))
     GROUP BY ALL
 ),
 totals AS (

@@ -1,10 +1,16 @@
 -- purpose: new — patterns first seen inside the window, never before it (in no count bucket,
 --          minute, hourly or daily, that ended before the window) and not learned
 -- grain:   one row per (source, pattern_id)
--- params:  $start, $end (the window, half-open), $sources (VARCHAR[], NULL = all),
---          $new_min_count (window lines needed; 1 reports every new pattern)
+-- params:  $start, $end (+ their count_rows cuts), $history_start … $history_end, $sources,
+--          $new_min_count (each explained below)
 -- returns: kind … last_seen (Finding's columns); baseline_count 0, rates are lines per minute
 --
+-- params in full: $start, $end: the window, half-open; $start_hours, $start_days, $end_days,
+--          $end_hours: where the window is read at which resolution (ailert.diff.count_plan;
+--          the count_rows macro); $history_start, $history_start_hours, $history_start_days,
+--          $history_end_days, $history_end_hours, $history_end: the same for all time before the
+--          window ($history_end = $start); $sources: VARCHAR[], NULL = all; $new_min_count:
+--          window lines needed (1 reports every new pattern)
 -- Not learned: a pattern first seen before its source's source_state.learned_until (what the
 -- first tick or `ailert train` read) is known, not new. The baseline plays no part: "never
 -- before" means never, however long ago.
@@ -22,16 +28,18 @@ WITH fresh AS (
 ),
 seen_earlier AS (
     SELECT DISTINCT v.source, v.pattern_id
-    FROM v_counts AS v SEMI JOIN fresh USING (source, pattern_id)
-    WHERE v.n > 0 AND v.bucket < $start
+    FROM count_rows($history_start, $history_start_hours, $history_start_days,
+                    $history_end_days, $history_end_hours, $history_end, $sources) AS v
+    SEMI JOIN fresh USING (source, pattern_id)
+    WHERE v.n > 0
       AND v.bucket + CASE v.resolution WHEN 'day' THEN INTERVAL 1 DAY
                                        WHEN 'hour' THEN INTERVAL 1 HOUR
                                        ELSE INTERVAL 0 SECOND END <= $start
 ),
 in_window AS (
     SELECT v.source, v.pattern_id, sum(v.n) AS c, max(v.bucket) AS last_bucket
-    FROM v_counts AS v SEMI JOIN fresh USING (source, pattern_id)
-    WHERE v.bucket >= $start AND v.bucket < $end
+    FROM count_rows($start, $start_hours, $start_days, $end_days, $end_hours, $end, $sources) AS v
+    SEMI JOIN fresh USING (source, pattern_id)
     GROUP BY v.source, v.pattern_id
 )
 SELECT 'new' AS kind, f.pattern_id, f.source, f.level, f.template, f.sample,

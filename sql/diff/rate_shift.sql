@@ -1,8 +1,8 @@
 -- purpose: rate_shift — patterns whose rate now differs from their baseline rate, up or down,
 --          by at least $min_ratio and beyond chance (a count-aware Poisson likelihood ratio)
 -- grain:   one row per (source, pattern_id) that shifted
--- params:  $start, $end, $baseline_start, $baseline_end, $sources, $min_count, $min_ratio,
---          $score_min (each explained below)
+-- params:  $start, $end, $baseline_start, $baseline_end (+ their count_rows cuts), $sources,
+--          $min_count, $min_ratio, $score_min (each explained below)
 -- returns: kind … last_seen (Finding's columns); rates are lines per minute
 --
 -- So a pattern going from 1 to 3 lines is not a "200% spike". Patterns first seen in the
@@ -10,7 +10,10 @@
 -- to gone.sql.
 -- params in full: $start, $end: the window, half-open;
 --          $baseline_start, $baseline_end: the baseline,
---          half-open, any length (rates are scaled by duration); $sources: VARCHAR[], NULL = all;
+--          half-open, any length (rates are scaled by duration); $start_hours, $start_days,
+--          $end_days, $end_hours and $baseline_start_hours … $baseline_end_hours: where each
+--          range is read at which resolution (ailert.diff.count_plan; the count_rows macro);
+--          $sources: VARCHAR[], NULL = all;
 --          $min_count: the larger of the window count and the expected count must reach it;
 --          $min_ratio: window rate / baseline rate >= $min_ratio, or <= 1 / $min_ratio;
 --          $score_min: the score must reach it (sqrt(2 ln(1 / alpha)))
@@ -23,22 +26,26 @@
 --          e_c = n k / (1 + k) and e_b = n / (1 + k); G = 2 (c ln(c / e_c) + b ln(b / e_b)) and
 --          score = sqrt(G). exp(-score^2 / 2) bounds the exact one-sided p-value of the
 --          conditional binomial test (Chernoff), and equals it when one side is 0, so small
---          counts are never over-trusted. Counts are sums of v_counts rows whose bucket
---          starts inside a range, so rolled-up periods count too.
+--          counts are never over-trusted. Counts are sums of count_rows (minute, hourly and
+--          daily buckets, each read where the plan says; a bucket counts when it starts inside
+--          its piece), so rolled-up periods count too. last_seen is at the resolution read.
 WITH span AS (
     SELECT epoch($end) - epoch($start) AS win_s,
            epoch($baseline_end) - epoch($baseline_start) AS base_s
 ),
 counts AS (
     SELECT source, pattern_id,
-           coalesce(sum(n) FILTER (WHERE bucket >= $start AND bucket < $end), 0) AS c,
-           coalesce(sum(n) FILTER (
-               WHERE bucket >= $baseline_start AND bucket < $baseline_end), 0) AS b,
-           max(bucket) FILTER (WHERE bucket >= $start AND bucket < $end AND n > 0) AS last_bucket
-    FROM v_counts
-    WHERE ((bucket >= $start AND bucket < $end)
-           OR (bucket >= $baseline_start AND bucket < $baseline_end))
-      AND ($sources IS NULL OR list_contains($sources, source))
+           coalesce(sum(n) FILTER (WHERE part = 'window'), 0) AS c,
+           coalesce(sum(n) FILTER (WHERE part = 'baseline'), 0) AS b,
+           max(bucket) FILTER (WHERE part = 'window' AND n > 0) AS last_bucket
+    FROM (
+        SELECT 'window' AS part, source, pattern_id, bucket, n
+        FROM count_rows($start, $start_hours, $start_days, $end_days, $end_hours, $end, $sources)
+        UNION ALL
+        SELECT 'baseline' AS part, source, pattern_id, bucket, n
+        FROM count_rows($baseline_start, $baseline_start_hours, $baseline_start_days,
+                        $baseline_end_days, $baseline_end_hours, $baseline_end, $sources)
+    )
     GROUP BY source, pattern_id
 ),
 ratio AS (

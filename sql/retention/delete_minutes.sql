@@ -1,5 +1,5 @@
--- purpose: drop minute buckets already rolled into hours
+-- purpose: drop minute buckets older than the minute coverage (their hours hold them)
 -- grain:   pattern_counts rows
--- params:  $cutoff (the same as rollup_hours)
--- returns: nothing
+-- params:  $cutoff (count_coverage.complete_from of minute, from advance_coverage)
+-- returns: the number of rows deleted
 DELETE FROM pattern_counts WHERE bucket < $cutoff::TIMESTAMPTZ;
