@@ -26,7 +26,7 @@ from ailert.sources.lines import LineStats, decode_lines
 
 __all__ = ["ParseStats", "iter_blocks", "parse_stream"]
 
-BLOCK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 48 * 1024 * 1024
 
 
 @dataclass(frozen=True)
