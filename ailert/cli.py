@@ -13,10 +13,10 @@ import typer
 
 from ailert import __version__
 from ailert.cli_alerts import register as register_alert_commands
-from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
+from ailert.cli_common import ConfigOpt, JsonOpt, SourcesOpt, handle_errors, open_store_of
 from ailert.cli_rules import register as register_rule_commands
 from ailert.cli_sources import register as register_source_commands
-from ailert.config import Config, MappingConfig, PatternSettings, load_config
+from ailert.config import MappingConfig, PatternSettings, load_config
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
 from ailert.window import parse_since
@@ -62,9 +62,7 @@ def _levels_at_or_above(level: str | None) -> list[str] | None:
 @app.command()
 @handle_errors
 def tick(
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-    ] = None,
+    source: SourcesOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -139,12 +137,6 @@ def _finding_row(finding: Any) -> dict[str, Any]:
     return row
 
 
-def _open_read(cfg: Config) -> Any:
-    from ailert.store import open_store
-
-    return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
-
-
 @app.command()
 @handle_errors
 def patterns(
@@ -171,7 +163,7 @@ def patterns(
     cfg = load_config(config)
     levels = _levels_at_or_above(level)
     since_at = parse_since(since) if since else None
-    with _open_read(cfg) as store:
+    with open_store_of(cfg) as store:
         rows = store.query(
             "queries/patterns", {"source": source, "levels": levels, "since": since_at}
         )
@@ -199,7 +191,7 @@ def show(
     """One pattern: its template, samples and per-bucket count history."""
     cfg = load_config(config)
     params = {"pattern_id": pattern_id}
-    with _open_read(cfg) as store:
+    with open_store_of(cfg) as store:
         found = store.query("queries/pattern", params)
         samples = store.query("queries/pattern_samples", params)
         history = store.query("queries/pattern_history", {**params, "limit": buckets})
@@ -294,9 +286,7 @@ def diff(
             "--baseline", help="previous | 1d-ago | 1w-ago | <duration>-ago | START..END (ISO)."
         ),
     ] = "previous",
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-    ] = None,
+    source: SourcesOpt = None,
     kind: Annotated[
         list[str] | None,
         typer.Option("--kind", "-k", help="Only these kinds (repeatable or comma-separated)."),
@@ -327,7 +317,7 @@ def diff(
     base = Window(*resolve_baseline(baseline, window.start, window.end))
     kinds = [k for item in kind or [] for k in item.split(",") if k] or None
     gates = {k for k in (fail_on or "").split(",") if k}
-    with _open_read(cfg) as store:
+    with open_store_of(cfg) as store:
         findings = detect_changes(
             store.con, window, base, kinds=kinds, sources=source or None,
             thresholds=diff_thresholds(cfg.detect),
@@ -381,9 +371,7 @@ def train(
     until: Annotated[
         str | None, typer.Option("--until", help="End of the range (ISO time; default now).")
     ] = None,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-    ] = None,
+    source: SourcesOpt = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -7,38 +7,21 @@ Each command parses, calls one library function (:mod:`ailert.triage.suppress`,
 
 from __future__ import annotations
 
-import getpass
-import os
 from typing import Annotated, Any
 
 import typer
 
-from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
-from ailert.config import Config, load_config, parse_duration
+from ailert.cli_common import ByOpt, ConfigOpt, JsonOpt, handle_errors, open_store_of, who
+from ailert.config import load_config, parse_duration
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
-from ailert.store import Store, open_store
 from ailert.window import now
 
 __all__ = ["register"]
 
 SourceOpt = Annotated[str | None, typer.Option("--source", "-s", help="Only this source's scope.")]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: the login name).")]
 SUPPRESSION_COLUMNS = ["pattern_id", "source", "until", "origin", "silence_id", "reason"]
 ALERT_COLUMNS = ["alert_id", "state", "severity", "alertname", "source", "pattern_hash", "template"]
-
-
-def _who(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
-
-
-def _open(cfg: Config) -> Store:
-    return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
 
 
 def _suppression_row(supp: Any) -> dict[str, Any]:
@@ -76,9 +59,9 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(config)
         span = parse_duration(duration) if duration else None
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             result = do_suppress(
-                store, cfg, pattern_id, now=now(), by=_who(by), source=source, duration=span,
+                store, cfg, pattern_id, now=now(), by=who(by), source=source, duration=span,
                 reason=reason, silence=silence,
             )  # fmt: skip
         row = _suppression_row(result.suppression)
@@ -107,9 +90,9 @@ def register(app: typer.Typer) -> None:
         from ailert.triage.suppress import unsuppress as do_unsuppress
 
         cfg = load_config(config)
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             ended, errors = do_unsuppress(
-                store, cfg, pattern_id, now=now(), by=_who(by), source=source
+                store, cfg, pattern_id, now=now(), by=who(by), source=source
             )
         rows = [_suppression_row(s) for s in ended]
         if as_json:
@@ -133,7 +116,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(config)
         moment = now()
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             warnings: list[str] = []
             if cfg.alertmanager is not None and cfg.alertmanager.silences:
                 warnings = sync_silences(store, cfg, moment).errors
@@ -160,20 +143,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record that you acknowledged an alert."""
         cfg = load_config(config)
-        moment, who = now(), _who(by)
-        with _open(cfg) as store:
+        moment, acker = now(), who(by)
+        with open_store_of(cfg) as store:
             found = store.query("alerts/find_alert", {"ref": alert})
             if not found:
                 raise AIlertError(f"no alert {alert!r} (list them with `ailert alerts`)")
             target = found[0]
             with store.transaction():
-                params = {"alert_id": target["alert_id"], "acked_by": who, "now": moment}
+                params = {"alert_id": target["alert_id"], "acked_by": acker, "now": moment}
                 store.run("alerts/ack_insert", {**params, "comment": comment})
-        document = {**target, "acked_by": who, "acked_at": moment, "comment": comment}
+        document = {**target, "acked_by": acker, "acked_at": moment, "comment": comment}
         if as_json:
             emit_json({"ack": document})
         else:
-            typer.echo(f"acknowledged alert {target['alert_id']} ({target['alertname']}) as {who}")
+            typer.echo(
+                f"acknowledged alert {target['alert_id']} ({target['alertname']}) as {acker}"
+            )
 
     @app.command()
     @handle_errors
@@ -191,7 +176,7 @@ def register(app: typer.Typer) -> None:
         if state not in ("firing", "resolved", "all"):
             raise typer.BadParameter("expected firing, resolved or all", param_hint="--state")
         cfg = load_config(config)
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             rows = store.query("alerts/list_alerts", {"state": state, "limit": limit})
         emit(rows, ALERT_COLUMNS, as_json=as_json, key="alerts", empty="No alerts.")
 

@@ -6,15 +6,21 @@ each other.
 from __future__ import annotations
 
 import functools
+import getpass
+import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
 
 import typer
 
 from ailert.errors import AIlertError
 
-__all__ = ["ConfigOpt", "JsonOpt", "handle_errors"]
+if TYPE_CHECKING:
+    from ailert.config import Config
+    from ailert.store import Store
+
+__all__ = ["ByOpt", "ConfigOpt", "JsonOpt", "SourcesOpt", "handle_errors", "open_store_of", "who"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,6 +32,27 @@ ConfigOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document.")]
+SourcesOpt = Annotated[
+    list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
+]
+ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: the login name).")]
+
+
+def who(by: str | None) -> str:
+    """``--by``, else the login name: recorded with suppressions, acks and rule decisions."""
+    if by:
+        return by
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return os.environ.get("USER", "unknown")
+
+
+def open_store_of(cfg: Config) -> Store:
+    """The config's store, waiting for another writer as long as ``tick.store_lock_wait``."""
+    from ailert.store import open_store
+
+    return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
 
 
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:

@@ -7,40 +7,23 @@ Each command parses, calls one library function (:mod:`ailert.triage.suggest`,
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import asdict
 from typing import Annotated, Any
 
 import typer
 
-from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
-from ailert.config import Config, load_config, parse_duration
+from ailert.cli_common import ByOpt, ConfigOpt, JsonOpt, handle_errors, open_store_of, who
+from ailert.config import load_config, parse_duration
 from ailert.output import emit, emit_json
-from ailert.store import Store, open_store
 from ailert.window import now
 
 __all__ = ["register"]
 
 RULE_COLUMNS = ["rule_id", "kind", "status", "source", "pattern_id", "evidence"]
-ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: the login name).")]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (kept with the rule).")]
 NoLlmOpt = Annotated[
     bool, typer.Option("--no-llm", help="Statistics only: do not ask the LLM judge.")
 ]
-
-
-def _who(by: str | None) -> str:
-    if by:
-        return by
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
-
-
-def _open(cfg: Config) -> Store:
-    return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
 
 
 def _short(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -70,7 +53,7 @@ def register(app: typer.Typer) -> None:
 
         cfg = load_config(config)
         moment = now()
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             report = suggest_rules(
                 store, cfg, moment, since=moment - parse_duration(since), use_llm=not no_llm
             )
@@ -96,7 +79,7 @@ def register(app: typer.Typer) -> None:
         from ailert.triage.suggest import list_rules
 
         cfg = load_config(config)
-        with _open(cfg) as store:
+        with open_store_of(cfg) as store:
             rows = list_rules(store, status)
         emit(_short(rows), RULE_COLUMNS, as_json=as_json, key="rules", empty="No rules.")
 
@@ -113,8 +96,8 @@ def register(app: typer.Typer) -> None:
         from ailert.triage.suggest import apply_rule
 
         cfg = load_config(config)
-        with _open(cfg) as store:
-            row, warning = apply_rule(store, cfg, rule_id, now=now(), by=_who(by), reason=reason)
+        with open_store_of(cfg) as store:
+            row, warning = apply_rule(store, cfg, rule_id, now=now(), by=who(by), reason=reason)
         if as_json:
             emit_json({"rule": row, "warning": warning})
         else:
@@ -135,8 +118,8 @@ def register(app: typer.Typer) -> None:
         from ailert.triage.suggest import reject_rule
 
         cfg = load_config(config)
-        with _open(cfg) as store:
-            row = reject_rule(store, rule_id, now=now(), by=_who(by), reason=reason)
+        with open_store_of(cfg) as store:
+            row = reject_rule(store, rule_id, now=now(), by=who(by), reason=reason)
         if as_json:
             emit_json({"rule": row})
         else:

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ailert.cli_common import ConfigOpt, JsonOpt, handle_errors
+from ailert.cli_common import ConfigOpt, JsonOpt, SourcesOpt, handle_errors
 from ailert.config import load_config, parse_duration
 from ailert.output import emit, emit_json, format_cell
 from ailert.window import parse_instant, parse_since
@@ -44,9 +44,7 @@ def register(app: typer.Typer) -> None:
     @sources_app.command("check")
     @handle_errors
     def check(
-        source: Annotated[
-            list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
-        ] = None,
+        source: SourcesOpt = None,
         config: ConfigOpt = None,
         as_json: JsonOpt = False,
     ) -> None:
