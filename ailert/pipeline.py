@@ -25,17 +25,21 @@ from ailert.errors import AIlertError, SourceError
 from ailert.mapping import map_lines
 from ailert.notify.alerts import AlertReport, process_findings
 from ailert.patterns.engine import NewPattern, PatternBook, PatternEngine
+from ailert.patterns.memo import LINE_KEY, LineMemo
 from ailert.sources.file import ReadPlan, plan_reads, read_chunks
-from ailert.sources.lines import LineStats, decode_lines, join_multiline
+from ailert.sources.lines import LineStats, decode_lines, is_blank, join_multiline
 from ailert.store import Store, open_store, snapshot
 from ailert.store.publish import publish_read_copy
 from ailert.store.retention import roll_up
 from ailert.window import now
 
 __all__ = [
+    "KeyedLines",
     "Mined",
     "SourceReport",
     "TickReport",
+    "key_bytes",
+    "key_lines",
     "mine_bytes",
     "mine_lines",
     "run_tick",
@@ -101,7 +105,7 @@ class Mined:
 
     Identical lines are mapped and templated once. Lines are keyed by a 64-bit hash and the
     match is confirmed with a second, independent one; should two distinct lines of a batch
-    ever share the first hash, the batch is keyed by both (see :func:`mine_lines`).
+    ever share the first hash, the batch is keyed by both (see :func:`key_lines`).
     """
 
     lines: pl.DataFrame
@@ -115,31 +119,56 @@ class Mined:
         return joined.drop(*self.key)
 
 
-_H1, _H2 = "_h1", "_h2"
+_H1, _H2 = LINE_KEY
 _SEED1, _SEED2 = 0x5EED_0001, 0x5EED_0002
 
 
-def _distinct(keyed: pl.DataFrame) -> tuple[pl.DataFrame, tuple[str, ...]]:
-    """One row per distinct line, in first-seen order, and the key that tells them apart.
+@dataclass(frozen=True)
+class KeyedLines:
+    """Decoded lines with their keys (see :func:`key_lines`): ``lines`` (``seq``, ``line`` and
+    both hashes, input order), ``distinct`` (one row per distinct line, first-seen order), the
+    ``key`` that tells distinct lines apart, and how many blank lines were dropped."""
+
+    lines: pl.DataFrame
+    distinct: pl.DataFrame
+    key: tuple[str, ...]
+    blank_lines: int = 0
+
+
+def key_lines(lines: pl.DataFrame, *, drop_blank: bool = False) -> KeyedLines:
+    """Key decoded lines (``seq, line``) by two independent 64-bit hashes and find the distinct
+    ones. Stateless, so batch mode runs it ahead of mining, on another thread. With
+    ``drop_blank``, blank lines are found among the distinct ones, dropped and counted.
 
     Grouping by the first hash also checks it: a group whose second hashes differ holds two
     distinct lines (a collision), and the batch is then keyed by both hashes.
     """
+    keyed = lines.with_columns(_h1=pl.col("line").hash(_SEED1), _h2=pl.col("line").hash(_SEED2))
     groups = (
         keyed.select(_H1, _H2)
         .with_row_index("_row")
         .group_by(_H1)
         .agg(_first=pl.col("_row").min(), _lo=pl.col(_H2).min(), _hi=pl.col(_H2).max())
     )
-    key: tuple[str, ...] = (_H1,)
     if groups.select((pl.col("_lo") != pl.col("_hi")).any()).item():
-        key = (_H1, _H2)
-        return keyed.unique(list(key), keep="first", maintain_order=True), key
-    return keyed[groups.sort("_first")["_first"]], key
+        key: tuple[str, ...] = (_H1, _H2)
+        distinct = keyed.unique(list(key), keep="first", maintain_order=True)
+    else:
+        key, distinct = (_H1,), keyed[groups.sort("_first")["_first"]]
+    blank = distinct.filter(is_blank(pl.col("line"))).select(*key) if drop_blank else None
+    if blank is None or blank.is_empty():
+        return KeyedLines(keyed, distinct, key)
+    kept = keyed.join(blank, on=list(key), how="anti", maintain_order="left")
+    return KeyedLines(
+        kept,
+        distinct.join(blank, on=list(key), how="anti", maintain_order="left"),
+        key,
+        keyed.height - kept.height,
+    )
 
 
 def mine_lines(
-    lines: pl.DataFrame,
+    lines: pl.DataFrame | KeyedLines,
     *,
     source: str,
     mapping: MappingConfig,
@@ -148,23 +177,50 @@ def mine_lines(
     ingest_ts: datetime,
     since: datetime | None = None,
     until: datetime | None = None,
+    memo: LineMemo | None = None,
 ) -> Mined:
-    """Decoded lines (``seq, line``) → :class:`Mined`: map and template each distinct line once.
+    """Decoded lines (``seq, line``, or those lines already keyed by :func:`key_lines`) →
+    :class:`Mined`: map and template each distinct line once.
 
     Records outside ``[since, until)`` are left out before patterns are found (their lines get
-    no pattern: ``per_line`` gives nulls for them).
+    no pattern: ``per_line`` gives nulls for them). With a ``memo`` (batch mode), lines seen in
+    earlier batches are not mined again, and ``uniques`` carries only the pattern columns.
     """
-    keyed = lines.with_columns(_h1=pl.col("line").hash(_SEED1), _h2=pl.col("line").hash(_SEED2))
-    distinct, key = _distinct(keyed)
-    records = map_lines(distinct.select(*key, "line"), source, mapping, ingest_ts)
-    if since is not None:
-        records = records.filter(pl.col("ts") >= since)
-    if until is not None:
-        records = records.filter(pl.col("ts") < until)
-    mined = engine.mine(records, book).with_columns(
-        pl.col("pattern_id", "pattern_template").cast(pl.Categorical)
-    )
-    return Mined(keyed.select("seq", *key), mined, key)
+    keyed = lines if isinstance(lines, KeyedLines) else key_lines(lines)
+    distinct, key = keyed.distinct, keyed.key
+
+    def mine(rows: pl.DataFrame, key: tuple[str, ...]) -> pl.DataFrame:
+        records = map_lines(rows.select(*key, "line"), source, mapping, ingest_ts)
+        if since is not None:
+            records = records.filter(pl.col("ts") >= since)
+        if until is not None:
+            records = records.filter(pl.col("ts") < until)
+        return engine.mine(records, book)
+
+    if memo is not None:
+        uniques = memo.patterns(distinct, lambda rows: mine(rows, (_H1, _H2)), book)
+    else:
+        uniques = mine(distinct, key)
+    uniques = uniques.with_columns(pl.col("pattern_id", "pattern_template").cast(pl.Categorical))
+    return Mined(keyed.lines.select("seq", *key), uniques, key)
+
+
+def key_bytes(
+    data: bytes,
+    *,
+    encoding: str = "utf-8",
+    max_line_chars: int = 2048,
+    multiline: tuple[str, int] | None = None,
+    first_seq: int = 0,
+) -> tuple[KeyedLines, LineStats]:
+    """Bytes of complete lines → keyed records (blank lines dropped) and decoding stats: the
+    stateless half of the path from bytes to patterns, shared by ``tick`` and ``parse``."""
+    if multiline is not None:  # blank lines go before records are joined
+        lines, stats = decode_lines(data, encoding, max_line_chars, first_seq)
+        return key_lines(join_multiline(lines, multiline[0], multiline[1])), stats
+    lines, stats = decode_lines(data, encoding, max_line_chars, first_seq, keep_blank=True)
+    keyed = key_lines(lines, drop_blank=True)
+    return keyed, replace(stats, blank_lines=stats.blank_lines + keyed.blank_lines)
 
 
 def mine_bytes(
@@ -181,13 +237,14 @@ def mine_bytes(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> tuple[Mined, LineStats]:
-    """Bytes of complete lines → :class:`Mined` and decoding stats. The one path from bytes
-    to patterns, shared by ``tick`` and ``parse``."""
-    lines, stats = decode_lines(data, encoding, engine.masker.max_line_length, first_seq)
-    if multiline is not None:
-        lines = join_multiline(lines, multiline[0], multiline[1])
+    """Bytes of complete lines → :class:`Mined` and decoding stats (:func:`key_bytes`, then
+    :func:`mine_lines`)."""
+    keyed, stats = key_bytes(
+        data, encoding=encoding, max_line_chars=engine.masker.max_line_length,
+        multiline=multiline, first_seq=first_seq,
+    )  # fmt: skip
     mined = mine_lines(
-        lines, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest_ts,
+        keyed, source=source, mapping=mapping, engine=engine, book=book, ingest_ts=ingest_ts,
         since=since, until=until,
     )  # fmt: skip
     return mined, stats

@@ -1,6 +1,6 @@
 """Pattern benchmark: AIlert's batch engine against Drain3 on the Loghub-2k sample.
 
-    python bench/patterns.py [--data ../shared/loghub2k] [--lines 2000000] [--drain-lines 300000]
+    python bench/patterns.py [--data ../shared/loghub2k] [--lines 2000000] [--drain-lines N]
                              [--rss-lines 10000000] [--skip-rss] [--chunk 200]
 
 1. Accuracy per system (input: the ``Content`` column of ``<Sys>_2k.log_structured_corrected.csv``,
@@ -8,7 +8,11 @@
    what ``ailert parse --format csv`` runs) and Drain3 (default ``TemplateMinerConfig``), plus
    AIlert's GA when fed ``--chunk`` lines at a time (must stay within 0.01 of whole-file GA).
 2. Throughput on one file of ``--lines`` lines (all systems' Content lines repeated, shuffled with
-   a fixed seed): read it, give every line a pattern, write ``line,pattern_id,template``.
+   a fixed seed): read it, give every line a pattern, write ``line,pattern_id,template``. Drain3
+   runs once over the whole file (or its first ``--drain-lines``); AIlert's time is the median of
+   ``--runs`` runs, each with a fresh engine (it takes well under a second, so one run is
+   at the mercy of whatever else the machine does in that second). Each engine is timed in a
+   fresh interpreter of its own, start-up excluded, writing to a file that did not exist.
 3. AIlert's peak RSS on ``--rss-lines`` lines, streamed from a file in a child process.
 
 Prints Markdown tables (for the README) and writes ``bench/out/patterns.json``. The data stays
@@ -23,6 +27,7 @@ import io
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -49,14 +54,23 @@ OUT_JSON = ROOT / "bench" / "out" / "patterns.json"
 SEED = 20_260_101
 CHUNK_TOLERANCE = 0.01
 
-# The child process of the memory run: stream a file through parse_stream to /dev/null.
+# The child process of the memory run: stream a file through parse_stream to /dev/null, then
+# print its own peak RSS. VmHWM, not ru_maxrss: Linux carries the peak of the address space a
+# process had *before* exec into ru_maxrss, so a child forked from this big benchmark process
+# would report the parent's size. VmHWM belongs to the child's own address space.
 RSS_CHILD = """
 import os, resource, sys, time
 from ailert.parse import parse_stream
 start = time.perf_counter()
 with open(sys.argv[1], "rb") as fin, open(os.devnull, "w") as fout:
     stats = parse_stream(fin, fout)
-print(stats.lines, time.perf_counter() - start, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+seconds = time.perf_counter() - start
+try:
+    with open("/proc/self/status") as status:
+        kib = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+except (OSError, StopIteration):
+    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(stats.lines, seconds, kib)
 """
 
 
@@ -156,16 +170,29 @@ def write_mixed(systems: dict[str, pl.DataFrame], n_lines: int, path: Path) -> i
     return mixed.n_unique()
 
 
-def time_ailert(src: Path, dst: Path) -> tuple[float, int]:
-    start = time.perf_counter()
-    with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
-        stats = parse_stream(fin, fout)
-    return time.perf_counter() - start, stats.records
+def _fresh(dst: Path) -> None:
+    """Remove an earlier run's output before the clock starts: overwriting a big file makes the
+    file system free (and, mounted with ``discard``, trim) its blocks inside the timed run."""
+    dst.unlink(missing_ok=True)
+    time.sleep(0.5)
+
+
+def time_ailert(src: Path, dst: Path, runs: int) -> tuple[float, int, list[float]]:
+    """Median seconds of ``runs`` runs (each a fresh engine), records, and every run's seconds."""
+    times, records = [], 0
+    for _ in range(runs):
+        _fresh(dst)
+        start = time.perf_counter()
+        with src.open("rb") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+            records = parse_stream(fin, fout).records
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), records, times
 
 
 def time_drain(src: Path, dst: Path, n_lines: int) -> tuple[float, int]:
     miner = new_drain()
     count = 0
+    _fresh(dst)
     start = time.perf_counter()
     with src.open(encoding="utf-8") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
         writer = csv.writer(fout, lineterminator="\n")
@@ -178,6 +205,29 @@ def time_drain(src: Path, dst: Path, n_lines: int) -> tuple[float, int]:
             writer.writerow((i, result["cluster_id"], result["template_mined"]))
             count += 1
     return time.perf_counter() - start, count
+
+
+def timed_in_child(engine: str, src: Path, dst: Path, n_lines: int, runs: int) -> dict[str, Any]:
+    """Time one engine in a fresh interpreter (start-up excluded): neither engine pays for the
+    other's leftovers (heap, garbage collector, allocator state) in this long-lived process."""
+    code = "import sys; from bench.patterns import _child; _child(*sys.argv[1:])"
+    args = [engine, str(src), str(dst), str(n_lines), str(runs)]
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT
+    )
+    if done.returncode:
+        raise SystemExit(f"{engine} throughput run failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def _child(engine: str, src: str, dst: str, n_lines: str, runs: str) -> None:
+    if engine == "ailert":
+        seconds, records, every = time_ailert(Path(src), Path(dst), int(runs))
+    else:
+        seconds, records = time_drain(Path(src), Path(dst), int(n_lines))
+        every = [seconds]
+    print(json.dumps({"seconds": seconds, "records": records, "runs": every}))
 
 
 def count_rows(path: Path) -> int:
@@ -204,11 +254,7 @@ def write_repeated(src: Path, n_lines: int, base_lines: int, dst: Path) -> None:
 
 
 def peak_rss(path: Path) -> dict[str, Any]:
-    """Run parse_stream on ``path`` in a child that reports its own peak RSS (RUSAGE_SELF, KiB).
-
-    Not RUSAGE_CHILDREN: a child forked from this (big) benchmark process can be charged the
-    parent's resident pages before it execs, which overstated the peak.
-    """
+    """Run parse_stream on ``path`` in a child that reports its own peak RSS (VmHWM, KiB)."""
     done = subprocess.run(
         [sys.executable, "-c", RSS_CHILD, str(path)], capture_output=True, text=True, cwd=ROOT
     )
@@ -283,8 +329,9 @@ def markdown(result: dict[str, Any]) -> str:
         "",
         "| Engine | Lines timed | Seconds | Lines/s |",
         "|---|--:|--:|--:|",
-        f"| AIlert `parse_stream` | {t['ailert_lines']:,} | {t['ailert_seconds']:.2f} "
-        f"| {t['ailert_lines_per_s']:,.0f} |",
+        f"| AIlert `parse_stream` (median of {len(t['ailert_runs_seconds'])} runs: "
+        f"{', '.join(f'{s:.2f}' for s in t['ailert_runs_seconds'])} s) | {t['ailert_lines']:,} "
+        f"| {t['ailert_seconds']:.2f} | {t['ailert_lines_per_s']:,.0f} |",
         f"| Drain3 | {t['drain3_lines']:,} | {t['drain3_seconds']:.2f} "
         f"| {t['drain3_lines_per_s']:,.0f} |",
         f"| **AIlert / Drain3** | | | **{t['ratio']:.1f}x** |",
@@ -304,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "loghub2k")
     parser.add_argument("--lines", type=int, default=2_000_000)
-    parser.add_argument("--drain-lines", type=int, default=300_000)
+    parser.add_argument("--drain-lines", type=int, default=None, help="default: all --lines")
+    parser.add_argument("--runs", type=int, default=3, help="AIlert throughput runs (median)")
     parser.add_argument("--rss-lines", type=int, default=10_000_000)
     parser.add_argument("--skip-rss", action="store_true")
     parser.add_argument("--chunk", type=int, default=200)
@@ -326,23 +374,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="ailert-bench-") as tmp:
         mixed, out = Path(tmp) / "mixed.log", Path(tmp) / "out.csv"
         distinct = write_mixed(systems, args.lines, mixed)
-        drain_n = min(args.drain_lines, args.lines)
+        drain_n = min(args.drain_lines or args.lines, args.lines)
         print(f"throughput: AIlert on {args.lines:,} lines …", file=sys.stderr)
-        ailert_s, ailert_rows = time_ailert(mixed, out)
+        ours = timed_in_child("ailert", mixed, out, args.lines, args.runs)
         ailert_written = count_rows(out)
         print(f"throughput: Drain3 on {drain_n:,} lines …", file=sys.stderr)
-        drain_s, drain_rows = time_drain(mixed, out, drain_n)
+        drain = timed_in_child("drain3", mixed, out, drain_n, 1)
         out.unlink()
         result["throughput"] = t = {
             "lines": args.lines,
             "distinct_lines": distinct,
-            "ailert_lines": ailert_rows,
+            "ailert_lines": ours["records"],
             "ailert_rows_written": ailert_written,
-            "ailert_seconds": ailert_s,
-            "ailert_lines_per_s": ailert_rows / ailert_s,
-            "drain3_lines": drain_rows,
-            "drain3_seconds": drain_s,
-            "drain3_lines_per_s": drain_rows / drain_s,
+            "ailert_seconds": ours["seconds"],
+            "ailert_runs_seconds": ours["runs"],
+            "ailert_lines_per_s": ours["records"] / ours["seconds"],
+            "drain3_lines": drain["records"],
+            "drain3_seconds": drain["seconds"],
+            "drain3_lines_per_s": drain["records"] / drain["seconds"],
         }
         t["ratio"] = t["ailert_lines_per_s"] / t["drain3_lines_per_s"]
 

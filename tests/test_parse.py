@@ -114,3 +114,54 @@ def test_blocks_hold_complete_lines(monkeypatch: pytest.MonkeyPatch, seekable: b
     blocks = list(parse_module.iter_blocks(Pipe(text), None))
     assert all(b.endswith(b"\n") for b in blocks)
     assert b"".join(blocks) == text + b"\n"
+
+
+def test_lines_seen_in_earlier_blocks_get_the_same_pattern_and_its_current_template(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Blocks of ~40 bytes: every line after the first block is answered by the line memo; a
+    pattern that generalises later shows its new template on the lines that follow."""
+    import ailert.parse as parse_module
+
+    users = ["bob", "carol", "dave", "erin"]
+    lines = ["Session opened for user alice by sshd", "disk 1 ok", "", "  \t "]
+    lines += [f"Session opened for user {u} by sshd" for u in users]
+    lines += ["Session opened for user alice by sshd", "disk 2 ok", "  \t ", "disk 1 ok"]
+    whole = _parse(lines)
+    monkeypatch.setattr(parse_module, "BLOCK_BYTES", 40)
+    small = _parse(lines)
+    assert small["line"].to_list() == whole["line"].to_list() == [1, 2, 5, 6, 7, 8, 9, 10, 12]
+    assert small["pattern_id"].to_list() == whole["pattern_id"].to_list()
+    assert small["template"][0] == "Session opened for user alice by sshd"  # not yet general
+    assert small["template"][6] == "Session opened for user <*> by sshd"  # alice, remembered
+    assert len(set(small["pattern_id"])) == 2
+
+
+def test_the_line_memo_stays_bounded_and_correct() -> None:
+    from datetime import UTC, datetime
+
+    from ailert.config import PatternSettings
+    from ailert.patterns.engine import PatternBook, PatternEngine
+    from ailert.patterns.memo import LineMemo
+    from ailert.pipeline import key_bytes, mine_lines
+
+    engine = PatternEngine.from_settings(PatternSettings())
+    book = PatternBook("memo", 10_000)
+    memo = LineMemo(max_entries=50)
+    answers: dict[str, str] = {}
+    for block in range(6):
+        text = "".join(
+            f"job {i} finished in {i % 7} ms\nnode-{i} up\n"
+            for i in range(block * 30, block * 30 + 60)
+        )
+        keyed, _ = key_bytes(text.encode())
+        mined = mine_lines(
+            keyed, source="memo", mapping=MappingConfig(), engine=engine, book=book,
+            ingest_ts=datetime.now(UTC), memo=memo,
+        )  # fmt: skip
+        book.commit()
+        rows = mined.per_line("pattern_id").join(keyed.lines.select("seq", "line"), on="seq")
+        for line, pid in rows.select("line", pl.col("pattern_id").cast(pl.String)).iter_rows():
+            assert answers.setdefault(line, pid) == pid  # a line's pattern never changes
+        assert len(memo) <= 120  # trimmed to the last block's lines once past 50
+    assert len(set(answers.values())) == 2

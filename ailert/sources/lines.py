@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-__all__ = ["LineStats", "decode_lines", "join_multiline"]
+__all__ = ["LineStats", "decode_lines", "is_blank", "join_multiline"]
 
 REPLACEMENT = "\ufffd"
 
@@ -36,13 +36,25 @@ class LineStats:
         )
 
 
+def is_blank(line: pl.Expr) -> pl.Expr:
+    """True where a line holds nothing but white space."""
+    return line.str.contains("^[ \t\r\n\x0b\x0c]*$")
+
+
 def decode_lines(
-    data: bytes, encoding: str = "utf-8", max_line_chars: int = 2048, first_seq: int = 0
+    data: bytes,
+    encoding: str = "utf-8",
+    max_line_chars: int = 2048,
+    first_seq: int = 0,
+    *,
+    keep_blank: bool = False,
 ) -> tuple[pl.DataFrame, LineStats]:
     """Decode ``data`` (complete lines) into a frame ``seq, line`` of non-blank lines.
 
     ``seq`` numbers *physical* lines from ``first_seq`` (blank ones included), so callers can
-    report input line numbers.
+    report input line numbers. With ``keep_blank`` blank lines stay and are not counted: the
+    caller drops and counts them more cheaply once lines are deduplicated (see
+    :func:`ailert.pipeline.key_lines`).
     """
     codec = codecs.lookup(encoding).name
     if not data or (data[:1] == b"\n" and data.count(b"\n") == len(data)):
@@ -59,7 +71,7 @@ def decode_lines(
     frame = frame.with_row_index("seq", offset=first_seq).with_columns(pl.col("seq").cast(pl.Int64))
     for expr in cleanup:
         frame = frame.with_columns(expr)
-    blank = pl.col("line").str.contains("^[ \t\r\n\x0b\x0c]*$")
+    blank = pl.lit(False) if keep_blank else is_blank(pl.col("line"))
     counts = frame.select(
         pl.len().alias("lines"),
         blank.sum().alias("blank"),
