@@ -9,11 +9,13 @@ a :class:`~ailert.patterns.memo.LineMemo`.
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from itertools import islice
@@ -103,9 +105,12 @@ class _Writer:
         self.out, self.fmt, self.first = out, fmt, True
         out.write("line,pattern_id,template\n" if fmt == "csv" else "[")
 
-    def write(self, mined: Mined) -> None:
+    def write(self, mined: Mined, first_line: int) -> None:
+        """Write a mined block whose ``seq`` 0 is input line ``first_line``."""
         if self.fmt == "json":
-            rows = _numbered(mined, pattern_id="pattern_id", template="pattern_template")
+            rows = _numbered(
+                mined, first_line, pattern_id="pattern_id", template="pattern_template"
+            )
             for row in rows.iter_rows(named=True):
                 self.out.write(
                     ("\n" if self.first else ",\n") + json.dumps(row, ensure_ascii=False)
@@ -117,9 +122,8 @@ class _Writer:
             pl.lit(","),
             _csv_field(pl.col("pattern_template").cast(pl.String)),
         )
-        rows = _numbered(
-            replace(mined, uniques=mined.uniques.with_columns(_tail=tail)), _tail="_tail"
-        )
+        with_tail = replace(mined, uniques=mined.uniques.with_columns(_tail=tail))
+        rows = _numbered(with_tail, first_line, _tail="_tail")
         raw = getattr(self.out, "buffer", None)
         if raw is not None:  # straight into the byte stream under the text layer
             self.out.flush()
@@ -136,11 +140,27 @@ class _Writer:
         self.out.flush()
 
 
-def _numbered(mined: Mined, **columns: str) -> pl.DataFrame:
-    """``line`` (1-based physical line number) plus ``columns`` (new name → uniques column) of
-    every line that has a pattern."""
+def _numbered(mined: Mined, first_line: int, **columns: str) -> pl.DataFrame:
+    """``line`` (the input line number: ``seq`` 0 is ``first_line``) plus ``columns`` (new name
+    → uniques column) of every line that has a pattern."""
     rows = mined.per_line(*columns.values())
-    return rows.select(line=pl.col("seq") + 1, **{new: pl.col(old) for new, old in columns.items()})
+    return rows.select(
+        line=pl.col("seq") + first_line, **{new: pl.col(old) for new, old in columns.items()}
+    )
+
+
+@contextmanager
+def _no_cyclic_gc() -> Iterator[None]:
+    """Pause Python's cycle collector for the run (restored after): the loop makes no cycles,
+    refcounting frees its objects, and the collector would otherwise keep walking every object
+    of the process while the engine founds patterns."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_stream(
@@ -178,6 +198,7 @@ def parse_stream(
     seq = records = 0
     writer = _Writer(out, fmt)
     with (
+        _no_cyclic_gc(),
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ailert-prepare") as preparer,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="ailert-write") as write_pool,
     ):
@@ -192,12 +213,11 @@ def parse_stream(
                 ingest_ts=ingest, memo=memo,
             )  # fmt: skip
             book.commit()
-            mined = replace(mined, lines=mined.lines.with_columns(pl.col("seq") + seq))
-            seq += stats.lines_read
             records += mined.lines.height
             while len(writing) >= WRITE_AHEAD:
                 writing.popleft().result()
-            writing.append(write_pool.submit(writer.write, mined))
+            writing.append(write_pool.submit(writer.write, mined, seq + 1))
+            seq += stats.lines_read
         for pending in writing:
             pending.result()
     writer.close()
