@@ -165,3 +165,17 @@ def test_the_line_memo_stays_bounded_and_correct() -> None:
             assert answers.setdefault(line, pid) == pid  # a line's pattern never changes
         assert len(memo) <= 120  # trimmed to the last block's lines once past 50
     assert len(set(answers.values())) == 2
+
+
+def test_parse_restores_the_garbage_collector() -> None:
+    import gc
+
+    assert gc.isenabled()
+    _parse(["a 1", "b 2"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        _parse(["a 1"])
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
