@@ -24,6 +24,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from ailert.config import MappingConfig
 from ailert.errors import MappingError
+from ailert.frames import collect
 from ailert.patterns.levels import detect_level, escape_regex, level_lookup, normalize_level
 from ailert.schemas import LABELS, RECORD_COLUMNS, validate_records
 from ailert.timeparse import UTC_NS, as_utc, check_timezone, parse_rfc3164, parse_timestamp
@@ -143,7 +144,7 @@ def map_lines(
             .otherwise(level)
         )
     label_columns = [f"{_TMP}label_value{i}" for i in range(len(parts.labels))]
-    mapped = (
+    mapped = collect(
         frame.with_columns(parts.ok.fill_null(False).alias(f"{_TMP}ok"))
         .with_columns(
             ts.alias("ts"),
@@ -168,8 +169,8 @@ def map_lines(
             "mapping_failed",
             *label_columns,
             *([f"{_TMP}given_labels"] if "labels" in given else []),
-        )
-        .collect()
+        ),
+        lines.height,
     )
     labels = _label_lists(
         [mapped[c] for c in label_columns], [k for k, _ in parts.labels], mapped.height

@@ -539,3 +539,30 @@ def test_validate_records_rejects_bad_level_and_dtype() -> None:
         validate_records(good.with_columns(pl.col("ts").cast(pl.Datetime("us", "UTC"))))
     with pytest.raises(pandera.errors.SchemaError):
         validate_records(good.drop("labels"))
+
+
+# --- engine choice -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["plain", "json", "syslog"])
+def test_streaming_and_in_memory_engines_map_and_template_alike(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Big frames run on Polars' streaming engine, small ones in memory: same rows, same order."""
+    import ailert.frames
+    from ailert.config import PatternSettings
+    from ailert.patterns.engine import PatternBook, PatternEngine
+    from datagen.generate import generate, render
+
+    lines = render(generate(11, 3000, INGEST), form)  # type: ignore[arg-type]
+    lines += ["", "not json {", '{"msg": 1}', "\u00e9t\u00e9 \ufffd 3"]
+    frame = pl.DataFrame({"seq": list(range(len(lines))), "line": lines})
+    mapping = MappingConfig(format=form)  # type: ignore[arg-type]
+    results = []
+    for threshold in (0, 10**9):
+        monkeypatch.setattr(ailert.frames, "STREAMING_FROM_ROWS", threshold)
+        records = map_lines(frame, "app", mapping, INGEST)
+        engine = PatternEngine.from_settings(PatternSettings())
+        results.append(engine.mine(records, PatternBook("app", 10_000)))
+    assert results[0]["seq"].to_list() == list(range(len(lines)))
+    assert results[0].equals(results[1])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ailert.config import PatternSettings
+from ailert.frames import collect
 from ailert.patterns.book import NewPattern, PatternBook
 from ailert.patterns.masking import Masker
 from ailert.patterns.merge import Merger, TokenMerger
@@ -40,7 +41,10 @@ class PatternEngine:
         Stage 1 runs once per distinct (level, message), stage 2 once per distinct template.
         """
         messages = records.select("level", "message").unique(maintain_order=True)
-        templated = messages.with_columns(template=self.masker.template(pl.col("message")))
+        templated = collect(
+            messages.lazy().with_columns(template=self.masker.template(pl.col("message"))),
+            messages.height,
+        )
         uniques = templated.select("level", "template").unique(maintain_order=True)
         resolved = book.resolve(uniques, self.merger)
         per_message = templated.join(
