@@ -4,7 +4,8 @@
                              [--rss-lines 10000000] [--skip-rss] [--chunk 200] [--runs 5]
 
 1. Accuracy per system (input: the ``Content`` column of ``<Sys>_2k.log_structured_corrected.csv``,
-   truth: its ``EventTemplate``): GA, FGA and pattern counts for AIlert (``parse_stream``, exactly
+   or of ``<Sys>_2k.log_structured.csv`` where there is no corrected file; truth: its
+   ``EventTemplate``): GA, FGA and pattern counts for AIlert (``parse_stream``, exactly
    what ``ailert parse --format csv`` runs) and Drain3 (default ``TemplateMinerConfig``), plus
    AIlert's GA when fed ``--chunk`` lines at a time (must stay within 0.01 of whole-file GA).
 2. Throughput on one file of ``--lines`` lines (all systems' Content lines repeated, shuffled with
@@ -80,18 +81,24 @@ print(stats.lines, seconds, kib)
 
 
 def load_systems(data: Path) -> dict[str, pl.DataFrame]:
-    """``{system: frame(content, truth)}`` from each ``<Sys>/*_structured_corrected.csv``.
+    """``{system: frame(content, truth)}`` from each ``<Sys>/*_2k.log_structured_corrected.csv``
+    (or, for a system without corrected labels, its ``*_2k.log_structured.csv``).
 
     Content is the message part of a line (Loghub split the header off); truth is its template.
     """
     systems: dict[str, pl.DataFrame] = {}
-    for path in sorted(data.glob("*/*_2k.log_structured_corrected.csv")):
-        frame = pl.read_csv(path, infer_schema=False, columns=["Content", "EventTemplate"])
-        systems[path.parent.name] = frame.select(
+    for folder in sorted(p for p in data.iterdir() if p.is_dir()) if data.is_dir() else []:
+        found = sorted(folder.glob("*_2k.log_structured_corrected.csv")) or sorted(
+            folder.glob("*_2k.log_structured.csv")
+        )
+        if not found:
+            continue
+        frame = pl.read_csv(found[0], infer_schema=False, columns=["Content", "EventTemplate"])
+        systems[folder.name] = frame.select(
             content=pl.col("Content").fill_null(""), truth=pl.col("EventTemplate").fill_null("")
         )
     if not systems:
-        raise SystemExit(f"no *_2k.log_structured_corrected.csv under {data}")
+        raise SystemExit(f"no <System>/*_2k.log_structured[_corrected].csv under {data}")
     return systems
 
 
