@@ -112,6 +112,13 @@ def test_values_merge(lines: list[str]) -> None:
         ["boot (command 1)", "wait (command 2)", "halt (command 3)"],
         ["getRecentTasks: num=1,flags=2", "getRecentTasks: topActivity=x{1}"],
         ["open through proxy p:1 HTTPS", "open through proxy p:2 SOCKS5"],
+        # a word after ``key:`` is no value when a key or an event word follows it
+        ["en0: channel changed to 1", "en0: BSSID changed to 5c:50:15:36:bc:03"],
+        ["wl0: keepalive: Remote IP: 10.0.0.1", "wl0: keepalive: Local IP: 10.0.0.2"],
+        [
+            "PowerSource Information: onSleep, Type: Normal",
+            "PowerSource Information: onWake, Type: Normal",
+        ],
     ],
     ids=lambda lines: lines[0][:32],
 )
@@ -131,7 +138,8 @@ def test_same_text_at_two_levels_is_two_patterns() -> None:
     ("word", "event"),
     [("started", True), ("LOOKING", True), ("GET", True), ("up", True), ("IOException", True),
      ("authentication", True), ("alice", False), ("default", False), ("/login", False),
-     ("nginx.service", False), ("root", False)],
+     ("nginx.service", False), ("root", False), ("onSleep", True), ("onResume", True),
+     ("only", False), ("onion", False)],
 )  # fmt: skip
 def test_event_words(word: str, event: bool) -> None:
     assert is_event_word(word) is event

@@ -15,7 +15,9 @@ equal constants — but it only generalises a position when the two values look 
   the message (often its verb or program: ``boot (command <*>)``);
 * the same token around a different value: ``isOverlap:false``/``isOverlap:true``,
   ``(<*>)``/``()`` (an empty value is a value), ``default/<*>``/``kube-system/<*>``;
-* a value after a key (``hive: SOFTWARE,``, ``action:a.b.SCREEN_ON``), in quotes, after a word
+* a value after a key (``hive: SOFTWARE,``, ``action:a.b.SCREEN_ON``; not when a key or an
+  event word follows, which makes it part of a phrase: ``Remote IP:``, ``channel changed``),
+  in quotes, after a word
   that names something (``user cyrus``, ``for root``, ``container nginx``), next to its
   variable (``process <*> (java)``, ``endpoint redis (<*>)``), in a leading label
   (``alice : TTY=…``), identifier- or path-shaped (``nginx.service``, ``root_domain``,
@@ -24,7 +26,8 @@ equal constants — but it only generalises a position when the two values look 
   (:data:`DEFAULT_MIN_DISTINCT_WORDS`): a flood of names is bounded, whatever the words.
 
 Words that read as an *event kind* — past participles and gerunds (``started``/``paused``,
-``opened``/``closed``, ``LOOKING``), ``-tion`` nouns, exception names, and a small closed list of
+``opened``/``closed``, ``LOOKING``), ``-tion`` nouns, exception names, event handler names
+(``onSleep``/``onWake``), and a small closed list of
 generic state and verb words (``up``/``down``, ``GET``/``POST``, ``ok``, ``full``) — are never
 generalised, whatever their context; all-caps words (acronyms, enum values) only after a key
 or an identity word. No rule names a word of a particular product's logs.
@@ -130,6 +133,8 @@ _BOOLEAN_WORDS = frozenset({"true", "false", "null", "none", "nil", "undefined",
 _EVENT_SUFFIXES = ("ed", "ing", "tion", "sion")
 #: Exception and error type names (``IOException``, ``PageFault``) are event kinds.
 _ERROR_TYPE = re.compile(r"[a-z0-9](?:Exception|Error|Failure|Fault|Timeout)$")
+#: Event handler names (``onSleep``, ``onResume``, ``onStandStepChanged``) are event kinds.
+_HANDLER = re.compile(r"^on[A-Z][a-z]+[A-Za-z]*$")
 #: Words after which a word names an identity: any string may follow (``user FILTER``).
 _IDENTITY_WORDS = _words("user users username login account owner for from by")
 #: Words after which a word names a thing (``container nginx``, ``host alpha``); an all-caps
@@ -166,7 +171,7 @@ def is_event_word(word: str) -> bool:
     if "/" in word or "\\" in word:
         return False  # a path
     core = _core(word)
-    if _ERROR_TYPE.search(core):
+    if _ERROR_TYPE.search(core) or _HANDLER.match(core):
         return True
     lower = core.lower()
     if not lower.isalpha():
@@ -399,7 +404,9 @@ def _is_value_pair(p: str, t: str, a: str, b: str, prefix: str, where: _Where) -
     if not a or not b or _has_digit(a) or _has_digit(b) or paths:
         return True  # an empty value is a value
     last = prefix[-1:]
-    if _keyed(prefix, where.previous) or (last != "" and last in _QUOTES):
+    if _keyed(prefix, where.previous) and not _phrase(where.following):
+        return True
+    if last != "" and last in _QUOTES:
         return True
     if a.lower() in _BOOLEAN_WORDS and b.lower() in _BOOLEAN_WORDS:
         return True
@@ -439,6 +446,15 @@ def _keyed(prefix: str, previous: str | None) -> bool:
     if key is not None and len(key.group(0)) <= len(prefix):
         return True
     return previous is not None and previous[-1:] in ("=", ":")
+
+
+def _phrase(following: str | None) -> bool:
+    """Does the next token make the word part of a phrase rather than a value after a key: a
+    key itself (``Remote IP: …``, ``Local IP: …``) or an event word (``en0: channel changed``,
+    ``en0: BSSID changed``)?"""
+    if following is None:
+        return False
+    return (following[-1:] in (":", "=") and len(following) > 1) or is_event_word(following)
 
 
 def _names(previous: str | None, words: frozenset[str]) -> bool:
