@@ -87,6 +87,8 @@ def test_variable_words_merge_and_the_first_template_keeps_its_id() -> None:
         ['Cache miss for key "session:abc"', 'Cache miss for key "rate:limit"'],
         ["Proxy web_servers stopped (conns: 1)", "Proxy static stopped (conns: 2)"],
         ['"GET /login HTTP/1.1" 200', '"GET /healthz HTTP/1.1" 404'],
+        # a message opening with an address: IP:port, then host:port (a compound value)
+        ["10.0.0.1:80 error : Could not connect", "wpad:80 error : Could not connect"],
     ],
     ids=lambda lines: lines[0][:32],
 )

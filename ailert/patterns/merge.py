@@ -392,6 +392,8 @@ def _joins_variable(word: str, where: _Where, *, compound: bool = False) -> bool
         _keyed("", where.previous) or _names(where.previous, _IDENTITY_WORDS)
     ):
         return False
+    # a token holding a variable (``wpad:<*>``, ``node-<*>``) is a compound value anywhere
+    compound = compound or WILDCARD in word
     return compound or not where.first or _value_shaped(word, word)
 
 
