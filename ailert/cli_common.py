@@ -5,9 +5,11 @@ each other.
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
 import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, ParamSpec, TypeVar
@@ -55,8 +57,14 @@ def open_store_of(cfg: Config) -> Store:
     return open_store(cfg.store_path(), lock_wait=cfg.tick.store_lock_wait)
 
 
+#: Exit status when the reader of our output went away (``ailert parse big.log | head``): what a
+#: shell reports for a program killed by SIGPIPE.
+EXIT_BROKEN_PIPE = 128 + 13
+
+
 def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
-    """Turn AIlertError (and a bad --since) into ``Error: …`` on stderr and exit 1."""
+    """Turn AIlertError (and a bad --since) into ``Error: …`` on stderr and exit 1; a closed
+    output pipe ends the command quietly, as it would end ``cat``."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -65,5 +73,16 @@ def handle_errors(func: Callable[P, R]) -> Callable[P, R]:
         except (AIlertError, ValueError) as exc:
             typer.echo(f"Error: {exc}", err=True)
             raise typer.Exit(1) from None
+        except OSError as exc:
+            if not _broken_pipe(exc):
+                raise
+            # nothing more can be written, and Python's last flush of stdout must not complain
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(EXIT_BROKEN_PIPE) from None
 
     return wrapper
+
+
+def _broken_pipe(exc: OSError) -> bool:
+    """Python's BrokenPipeError, or Polars' OSError for EPIPE (which carries no errno)."""
+    return isinstance(exc, BrokenPipeError) or exc.errno == errno.EPIPE or "Broken pipe" in str(exc)

@@ -179,3 +179,20 @@ def test_parse_restores_the_garbage_collector() -> None:
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+def test_cli_parse_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``ailert parse big.log | head -1``: the reader goes away, AIlert stops without a trace."""
+    log = tmp_path / "big.log"
+    log.write_text("".join(f"user {i} logged in from host-{i % 50}\n" for i in range(300_000)))
+    with subprocess.Popen(
+        [sys.executable, "-m", "ailert", "parse", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout.readline() == b"line,pattern_id,template\n"
+        proc.stdout.close()  # the reader is gone; ~15 MB of output remain
+        stderr = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 141
+    assert stderr == ""
