@@ -190,7 +190,8 @@ def test_cli_parse_into_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     ) as proc:
-        assert proc.stdout is not None and proc.stderr is not None
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         assert proc.stdout.readline() == b"line,pattern_id,template\n"
         proc.stdout.close()  # the reader is gone; ~15 MB of output remain
         stderr = proc.stderr.read().decode()
