@@ -178,6 +178,10 @@ def patterns(
     )
 
 
+#: ``ailert show --every``: count resolutions, finest first.
+HISTORY_RESOLUTIONS = ("minute", "hour", "day")
+
+
 @app.command()
 @handle_errors
 def show(
@@ -185,16 +189,33 @@ def show(
     buckets: Annotated[
         int, typer.Option("--buckets", help="History: this many most recent buckets.")
     ] = 60,
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            help="History resolution: minute, hour or day (default: the finest that has counts).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """One pattern: its template, samples and per-bucket count history."""
+    if every not in (None, *HISTORY_RESOLUTIONS):
+        raise typer.BadParameter("expected minute, hour or day", param_hint="--every")
     cfg = load_config(config)
     params = {"pattern_id": pattern_id}
+    history: list[dict[str, object]] = []
     with open_store_of(cfg) as store:
         found = store.query("queries/pattern", params)
         samples = store.query("queries/pattern_samples", params)
-        history = store.query("queries/pattern_history", {**params, "limit": buckets})
+        # a pattern last seen before the minute (or hour) retention has only coarser counts
+        for resolution in (every,) if every else HISTORY_RESOLUTIONS:
+            history = store.query(
+                "queries/pattern_history",
+                {**params, "resolution": resolution, "limit": buckets},
+            )
+            if history:
+                break
     if not found:
         raise AIlertError(f"no pattern {pattern_id!r} (list them with `ailert patterns`)")
     if as_json:
@@ -207,7 +228,7 @@ def show(
     typer.echo("\nsamples")
     emit(samples, ["source", "ts", "message"])
     typer.echo("\nhistory")
-    emit(history, ["bucket", "source", "count"])
+    emit(history, ["bucket", "resolution", "source", "count"])
 
 
 @app.command()

@@ -92,3 +92,33 @@ def test_train_from_the_cli(tmp_path: Path) -> None:
     document = json.loads(result.output)
     assert document["sources"][0]["records"] == 1
     assert document["sources"][0]["skipped"] == 2
+
+
+def test_show_history_at_coarser_resolutions(tmp_path: Path) -> None:
+    """``show --every hour|day`` reads the rollups; without ``--every`` a pattern whose minute
+    counts retention already deleted shows its hourly history."""
+    import duckdb
+
+    config = str(_config(tmp_path))
+    assert runner.invoke(app, ["tick", "-c", config]).exit_code == 0
+    listed = json.loads(runner.invoke(app, ["patterns", "-c", config, "--json"]).output)
+    pid = next(p["pattern_id"] for p in listed["patterns"] if p["count"] == 2)
+
+    def history(*extra: str) -> list[dict[str, object]]:
+        shown = runner.invoke(app, ["show", pid, "-c", config, "--json", *extra])
+        assert shown.exit_code == 0, shown.output
+        rows: list[dict[str, object]] = json.loads(shown.output)["history"]
+        return rows
+
+    minute = history()
+    assert [(h["resolution"], h["count"]) for h in minute] == [("minute", 2)]
+    hour = history("--every", "hour")
+    assert [(h["resolution"], h["count"]) for h in hour] == [("hour", 2)]
+    assert str(hour[0]["bucket"]).startswith("2026-11-26")
+    assert "10:00:00" in str(hour[0]["bucket"])
+    assert [h["resolution"] for h in history("--every", "day")] == ["day"]
+    with duckdb.connect(str(tmp_path / "s.duckdb")) as con:  # what retention does after 7 days
+        con.execute("DELETE FROM pattern_counts")
+    assert [(h["resolution"], h["count"]) for h in history()] == [("hour", 2)]
+    bad = runner.invoke(app, ["show", pid, "-c", config, "--every", "week"])
+    assert bad.exit_code == 2

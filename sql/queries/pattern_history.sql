@@ -1,8 +1,19 @@
--- purpose: per-bucket count history of one pattern (most recent $limit buckets)
+-- purpose: per-bucket count history of one pattern (most recent $limit buckets) at one
+--          resolution: minute (tick.bucket), hour or day. Every batch adds to all three tables;
+--          retention deletes minutes first, then hours, so the coarser ones reach further back.
+--          (Not v_counts: that view shows each period once, at its finest kept resolution.)
 -- grain:   one row per (source, bucket) with records
--- params:  $pattern_id, $limit
--- returns: source, bucket, count
-SELECT source, bucket, n AS count FROM (
-    SELECT source, bucket, n FROM pattern_counts
-    WHERE pattern_id = $pattern_id ORDER BY bucket DESC LIMIT $limit
+-- params:  $pattern_id, $resolution ('minute' | 'hour' | 'day'), $limit
+-- returns: source, bucket, resolution, count
+WITH counts AS (
+    SELECT source, pattern_id, bucket, 'minute' AS resolution, n FROM pattern_counts
+    UNION ALL
+    SELECT source, pattern_id, bucket, 'hour' AS resolution, n FROM pattern_counts_hourly
+    UNION ALL
+    SELECT source, pattern_id, bucket, 'day' AS resolution, n FROM pattern_counts_daily
+)
+SELECT source, bucket, resolution, n AS count FROM (
+    SELECT source, bucket, resolution, n FROM counts
+    WHERE pattern_id = $pattern_id AND resolution = $resolution
+    ORDER BY bucket DESC LIMIT $limit
 ) ORDER BY bucket, source;
