@@ -1,7 +1,5 @@
--- purpose: per-bucket count history of one pattern (most recent $limit buckets) at one
---          resolution: minute (tick.bucket), hour or day. Every batch adds to all three tables;
---          retention deletes minutes first, then hours, so the coarser ones reach further back.
---          (Not v_counts: that view shows each period once, at its finest kept resolution.)
+-- purpose: count history of one pattern (last $limit buckets) at one resolution, from its table
+--          (not v_counts, which shows each period once, at its finest kept resolution)
 -- grain:   one row per (source, bucket) with records
 -- params:  $pattern_id, $resolution ('minute' | 'hour' | 'day'), $limit
 -- returns: source, bucket, resolution, count
