@@ -27,13 +27,9 @@ _LOGFMT_KEY = r'(?:^|[ \t])[^ \t="]+='
 _JSON_KEYS = """
     SELECT field, count(*)::BIGINT AS n
     FROM (
-        SELECT DISTINCT i, unnest(json_keys(line)) AS field
-        FROM (
-            SELECT i, CASE WHEN json_valid(line) AND regexp_matches(line, '^[ \\t]*[{]')
-                           THEN line END AS line
-            FROM lines_in
-        )
-        WHERE line IS NOT NULL
+        SELECT unnest(list_distinct(json_keys(line))) AS field
+        FROM lines_in
+        WHERE regexp_matches(line, '^[ \\t]*[{]') AND json_valid(line)
     )
     GROUP BY field
     ORDER BY field
@@ -45,9 +41,8 @@ def _empty() -> pl.DataFrame:
 
 
 def _json_fields(lines: pl.DataFrame) -> pl.DataFrame:
-    feed = lines.select(pl.int_range(pl.len(), dtype=pl.Int64).alias("i"), pl.col("line"))
     with duckdb.connect(":memory:") as con:
-        con.register("lines_in", feed)
+        con.register("lines_in", lines.select("line"))
         found = con.sql(_JSON_KEYS).pl()
     return found.cast(_SCHEMA) if found.height else _empty()
 
