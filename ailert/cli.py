@@ -13,7 +13,14 @@ import typer
 
 from ailert import __version__
 from ailert.cli_alerts import register as register_alert_commands
-from ailert.cli_common import ConfigOpt, JsonOpt, SourcesOpt, handle_errors, open_store_of
+from ailert.cli_common import (
+    ConfigOpt,
+    JsonOpt,
+    PatternIdArg,
+    SourcesOpt,
+    handle_errors,
+    open_store_of,
+)
 from ailert.cli_rules import register as register_rule_commands
 from ailert.cli_sources import register as register_source_commands
 from ailert.config import MappingConfig, PatternSettings, load_config
@@ -185,7 +192,7 @@ HISTORY_RESOLUTIONS = ("minute", "hour", "day")
 @app.command()
 @handle_errors
 def show(
-    pattern_id: Annotated[str, typer.Argument(help="The 16-hex pattern id.")],
+    pattern_id: PatternIdArg,
     buckets: Annotated[
         int, typer.Option("--buckets", help="History: this many most recent buckets.")
     ] = 60,

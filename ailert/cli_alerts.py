@@ -11,7 +11,15 @@ from typing import Annotated, Any
 
 import typer
 
-from ailert.cli_common import ByOpt, ConfigOpt, JsonOpt, handle_errors, open_store_of, who
+from ailert.cli_common import (
+    ByOpt,
+    ConfigOpt,
+    JsonOpt,
+    PatternIdArg,
+    handle_errors,
+    open_store_of,
+    who,
+)
 from ailert.config import load_config, parse_duration
 from ailert.errors import AIlertError
 from ailert.output import emit, emit_json
@@ -36,7 +44,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def suppress(
-        pattern_id: Annotated[str, typer.Argument(help="The 16-hex pattern id.")],
+        pattern_id: PatternIdArg,
         duration: Annotated[
             str | None,
             typer.Option("--for", help="How long (30m, 1d, 2w; default alerting.suppress_for)."),
@@ -80,7 +88,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     @handle_errors
     def unsuppress(
-        pattern_id: Annotated[str, typer.Argument(help="The 16-hex pattern id.")],
+        pattern_id: PatternIdArg,
         source: SourceOpt = None,
         by: ByOpt = None,
         config: ConfigOpt = None,

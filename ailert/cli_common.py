@@ -22,7 +22,16 @@ if TYPE_CHECKING:
     from ailert.config import Config
     from ailert.store import Store
 
-__all__ = ["ByOpt", "ConfigOpt", "JsonOpt", "SourcesOpt", "handle_errors", "open_store_of", "who"]
+__all__ = [
+    "ByOpt",
+    "ConfigOpt",
+    "JsonOpt",
+    "PatternIdArg",
+    "SourcesOpt",
+    "handle_errors",
+    "open_store_of",
+    "who",
+]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -38,6 +47,7 @@ SourcesOpt = Annotated[
     list[str] | None, typer.Option("--source", "-s", help="Only this source (repeatable).")
 ]
 ByOpt = Annotated[str | None, typer.Option("--by", help="Who does this (default: the login name).")]
+PatternIdArg = Annotated[str, typer.Argument(help="The 16-hex pattern id.")]
 
 
 def who(by: str | None) -> str:

@@ -21,6 +21,7 @@ __all__ = ["register"]
 
 RULE_COLUMNS = ["rule_id", "kind", "status", "source", "pattern_id", "evidence"]
 ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (kept with the rule).")]
+RuleIdArg = Annotated[str, typer.Argument(help="The rule id (see `ailert rules list`).")]
 NoLlmOpt = Annotated[
     bool, typer.Option("--no-llm", help="Statistics only: do not ask the LLM judge.")
 ]
@@ -86,7 +87,7 @@ def register(app: typer.Typer) -> None:
     @rules.command("apply")
     @handle_errors
     def apply(
-        rule_id: Annotated[str, typer.Argument(help="The rule id (see `ailert rules list`).")],
+        rule_id: RuleIdArg,
         reason: ReasonOpt = None,
         by: ByOpt = None,
         config: ConfigOpt = None,
@@ -108,7 +109,7 @@ def register(app: typer.Typer) -> None:
     @rules.command("reject")
     @handle_errors
     def reject(
-        rule_id: Annotated[str, typer.Argument(help="The rule id (see `ailert rules list`).")],
+        rule_id: RuleIdArg,
         reason: ReasonOpt = None,
         by: ByOpt = None,
         config: ConfigOpt = None,
