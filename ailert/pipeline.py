@@ -143,7 +143,9 @@ def key_lines(lines: pl.DataFrame, *, drop_blank: bool = False) -> KeyedLines:
     Grouping by the first hash also checks it: a group whose second hashes differ holds two
     distinct lines (a collision), and the batch is then keyed by both hashes.
     """
-    keyed = lines.with_columns(_h1=pl.col("line").hash(_SEED1), _h2=pl.col("line").hash(_SEED2))
+    keyed = lines.with_columns(
+        pl.col("line").hash(_SEED1).alias(_H1), pl.col("line").hash(_SEED2).alias(_H2)
+    )
     groups = (
         keyed.select(_H1, _H2)
         .with_row_index("_row")

@@ -7,7 +7,7 @@ and the same text always gives the same level and template — so remembering it
 the answer is what mining the line again would give. Only the pattern's *template* may
 generalise later, so it is read from the book on every use, never remembered.
 
-The key is the line's two independent 64-bit hashes (see :func:`ailert.pipeline.mine_lines`).
+The key is the line's two independent 64-bit hashes (see :func:`ailert.pipeline.key_lines`).
 The memo is bounded: past ``max_entries`` it keeps only the last block's lines.
 """
 

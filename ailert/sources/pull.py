@@ -34,7 +34,7 @@ from ailert.pipeline import Mined, SourceReport
 from ailert.schemas import validate_records
 from ailert.sources.base import PullReader, Window, from_ns, open_reader, plan_window, redact_url
 from ailert.sources.base import to_ns as _to_ns
-from ailert.sources.lines import LineStats
+from ailert.sources.lines import LineStats, is_blank
 from ailert.sources.models import PullSourceBase
 from ailert.store import Store, snapshot
 from ailert.timeparse import UTC_NS
@@ -80,7 +80,7 @@ def source_chunks(reader: PullReader, window: Window, source: PullSourceBase) ->
 
 def line_stats(lines: pl.DataFrame, max_line_length: int) -> tuple[pl.DataFrame, LineStats]:
     lines = lines.with_columns(pl.col("line").fill_null(""))
-    blank = pl.col("line").str.contains("^[ \t\r\n\x0b\x0c]*$")
+    blank = is_blank(pl.col("line"))
     counts = lines.select(
         blank.sum().alias("blank"),
         (pl.col("line").str.len_bytes() > max_line_length).sum().alias("long"),
