@@ -222,13 +222,18 @@ def timed_in_child(engine: str, src: Path, dst: Path, n_lines: int, runs: int) -
     other's leftovers (heap, garbage collector, allocator state) in this long-lived process."""
     code = "import sys; from bench.patterns import _child; _child(*sys.argv[1:])"
     args = [engine, str(src), str(dst), str(n_lines), str(runs)]
+    result: dict[str, Any] = json.loads(_run_child(f"{engine} throughput run", code, *args))
+    return result
+
+
+def _run_child(what: str, code: str, *args: str) -> str:
+    """Standard output of ``python -c code args…`` run from the repository root."""
     done = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=ROOT
     )
     if done.returncode:
-        raise SystemExit(f"{engine} throughput run failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+        raise SystemExit(f"{what} failed:\n{done.stderr}")
+    return done.stdout
 
 
 def _child(engine: str, src: str, dst: str, n_lines: str, runs: str) -> None:
@@ -265,12 +270,7 @@ def write_repeated(src: Path, n_lines: int, base_lines: int, dst: Path) -> None:
 
 def peak_rss(path: Path) -> dict[str, Any]:
     """Run parse_stream on ``path`` in a child that reports its own peak RSS (VmHWM, KiB)."""
-    done = subprocess.run(
-        [sys.executable, "-c", RSS_CHILD, str(path)], capture_output=True, text=True, cwd=ROOT
-    )
-    if done.returncode:
-        raise SystemExit(f"memory run failed:\n{done.stderr}")
-    lines, seconds, kib = done.stdout.split()
+    lines, seconds, kib = _run_child("memory run", RSS_CHILD, str(path)).split()
     return {
         "lines": int(lines),
         "peak_rss_mib": int(kib) / 1024,
